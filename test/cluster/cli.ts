@@ -1,0 +1,120 @@
+// `npm run cluster:<command>`: build, start, stop and break the local cluster.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ensureBinaries, pruneStaleBuilds, toolBinDir, toolModules } from './build.js';
+import {
+  down,
+  failNode,
+  failZone,
+  readyNodes,
+  restartComponent,
+  restoreNode,
+  restoreZone,
+  up,
+} from './cluster.js';
+import { runsDir } from './layout.js';
+import { isOurs, readState, type RunState } from './processes.js';
+import { parseTimingProfile } from './timings.js';
+
+const usage = `usage: cli.ts <command> [options]
+  build                         build missing binaries into the cache (prints progress)
+  up [--timings fast|default]   start the cluster named --name (default "dev") and print its kubeconfig
+  down                          stop every process of the cluster and remove its run folder
+  status                        show components, PIDs, ports and Ready nodes
+  fail-node <node> | restore-node <node>
+  fail-zone <zone> | restore-zone <zone>
+  restart <component>           e.g. kube-apiserver (stops it, starts it with the same flags)
+options: --name <run>  (default dev)`;
+
+function runDir(name: string): string {
+  return join(runsDir(), name);
+}
+
+function loadRun(name: string): RunState {
+  const dir = runDir(name);
+  if (!existsSync(join(dir, 'state.json')))
+    throw new Error(`no cluster named "${name}" is running (npm run cluster:up)`);
+  return readState(dir);
+}
+
+async function status(name: string): Promise<void> {
+  const state = loadRun(name);
+  console.log(`cluster ${name}: ${state.runDir} (timings ${state.timings})`);
+  console.log(`KUBECONFIG=${state.kubeconfig}`);
+  for (const [comp, rec] of Object.entries(state.components)) {
+    console.log(
+      `  ${comp.padEnd(26)} pid ${String(rec.pid).padEnd(8)} ${isOurs(rec) ? 'running' : 'STOPPED'}  log ${rec.log}`,
+    );
+  }
+  console.log(`  ports ${JSON.stringify(state.ports)}`);
+  console.log(`  Ready nodes: ${(await readyNodes(state)).join(', ')}`);
+}
+
+async function build(): Promise<void> {
+  const removed = pruneStaleBuilds();
+  if (removed.length > 0) console.log(`removed stale builds: ${removed.join(', ')}`);
+  await ensureBinaries();
+  for (const tool of toolModules) console.log(`${tool.module}: ${toolBinDir(tool)}`);
+}
+
+async function upCommand(name: string, timings: string | undefined): Promise<void> {
+  const state = await up({ name, timings: parseTimingProfile(timings ?? process.env.SVO_CLUSTER_TIMINGS) });
+  console.log(
+    `\nThe cluster is up. Use it with:\n  export KUBECONFIG=${state.kubeconfig}\n` +
+      '  kubectl get nodes -L topology.kubernetes.io/zone\nStop it with: npm run cluster:down',
+  );
+}
+
+async function downCommand(name: string): Promise<void> {
+  await down(runDir(name));
+  console.log(`cluster ${name} stopped`);
+}
+
+function runs(): void {
+  console.log(existsSync(runsDir()) ? readdirSync(runsDir()).join('\n') : '(none)');
+}
+
+type Command = (name: string, arg: string | undefined, timings: string | undefined) => Promise<void> | void;
+
+const commands: Record<string, Command> = {
+  build: () => build(),
+  up: (name, _arg, timings) => upCommand(name, timings),
+  down: (name) => downCommand(name),
+  status: (name) => status(name),
+  runs: () => {
+    runs();
+  },
+  'fail-node': (name, arg) => failNode(loadRun(name), need(arg, 'node')),
+  'restore-node': (name, arg) => restoreNode(loadRun(name), need(arg, 'node')),
+  'fail-zone': (name, arg) => failZone(loadRun(name), need(arg, 'zone')),
+  'restore-zone': (name, arg) => {
+    restoreZone(loadRun(name), need(arg, 'zone'));
+  },
+  restart: (name, arg) => restartComponent(runDir(name), need(arg, 'component')),
+};
+
+async function main(): Promise<void> {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { name: { type: 'string', default: 'dev' }, timings: { type: 'string' } },
+  });
+  const [command, arg] = positionals;
+  const handler = command !== undefined ? commands[command] : undefined;
+  if (handler === undefined) {
+    console.error(usage);
+    process.exitCode = 2;
+    return;
+  }
+  await handler(values.name, arg, values.timings);
+}
+
+function need(value: string | undefined, what: string): string {
+  if (value === undefined) throw new Error(`missing <${what}>\n${usage}`);
+  return value;
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exitCode = 1;
+});

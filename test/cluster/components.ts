@@ -1,0 +1,117 @@
+// Command lines of the control-plane components. Kept apart from the start-up
+// sequence so docs/testing.md and a person debugging can read them in one place.
+import { join } from 'node:path';
+import type { Pki } from './pki.js';
+import type { Timings } from './timings.js';
+
+export interface Ports {
+  readonly etcdClient: number;
+  readonly etcdPeer: number;
+  readonly apiserver: number;
+  readonly controllerManager: number;
+  readonly scheduler: number;
+  readonly [kwokZone: string]: number;
+}
+
+export function etcdArgs(runDir: string, ports: Ports): string[] {
+  const client = `http://127.0.0.1:${ports.etcdClient}`;
+  const peer = `http://127.0.0.1:${ports.etcdPeer}`;
+  return [
+    '--name=svo',
+    `--data-dir=${join(runDir, 'etcd')}`,
+    `--listen-client-urls=${client}`,
+    `--advertise-client-urls=${client}`,
+    `--listen-peer-urls=${peer}`,
+    `--initial-advertise-peer-urls=${peer}`,
+    `--initial-cluster=svo=${peer}`,
+    // Test data is thrown away with the run; fsync would only cost time.
+    '--unsafe-no-fsync=true',
+    '--quota-backend-bytes=8589934592',
+    '--log-level=warn',
+  ];
+}
+
+export function apiserverArgs(runDir: string, ports: Ports, pki: Pki, timings: Timings): string[] {
+  return [
+    `--etcd-servers=http://127.0.0.1:${ports.etcdClient}`,
+    '--bind-address=127.0.0.1',
+    '--advertise-address=127.0.0.1',
+    `--secure-port=${ports.apiserver}`,
+    `--cert-dir=${join(runDir, 'apiserver-certs')}`,
+    `--tls-cert-file=${pki.servingCert}`,
+    `--tls-private-key-file=${pki.servingKey}`,
+    `--client-ca-file=${pki.caCert}`,
+    `--service-account-key-file=${pki.serviceAccountPub}`,
+    `--service-account-signing-key-file=${pki.serviceAccountKey}`,
+    '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+    '--service-cluster-ip-range=10.96.0.0/16',
+    // RBAC on, so permission tests mean something.
+    '--authorization-mode=Node,RBAC',
+    '--allow-privileged=true',
+    // A loopback advertise address cannot be published as the kubernetes
+    // Service's endpoint; nothing here runs in-cluster networking anyway.
+    '--endpoint-reconciler-type=none',
+    `--default-not-ready-toleration-seconds=${timings.defaultNotReadyTolerationSeconds}`,
+    `--default-unreachable-toleration-seconds=${timings.defaultUnreachableTolerationSeconds}`,
+    '--profiling=false',
+    '--v=1',
+  ];
+}
+
+function componentAuthArgs(kubeconfig: string): string[] {
+  return [
+    `--kubeconfig=${kubeconfig}`,
+    `--authentication-kubeconfig=${kubeconfig}`,
+    `--authorization-kubeconfig=${kubeconfig}`,
+    '--leader-elect=false',
+    '--bind-address=127.0.0.1',
+  ];
+}
+
+export function controllerManagerArgs(runDir: string, ports: Ports, pki: Pki, timings: Timings): string[] {
+  return [
+    ...componentAuthArgs(join(runDir, 'kcm.kubeconfig')),
+    `--secure-port=${ports.controllerManager}`,
+    `--cert-dir=${join(runDir, 'kcm-certs')}`,
+    `--service-account-private-key-file=${pki.serviceAccountKey}`,
+    `--root-ca-file=${pki.caCert}`,
+    // Each controller acts as its own service account, as kubeadm sets it up,
+    // so the built-in RBAC roles apply exactly as on a real cluster.
+    '--use-service-account-credentials=true',
+    `--node-monitor-grace-period=${timings.nodeMonitorGracePeriod}`,
+    `--node-monitor-period=${timings.nodeMonitorPeriod}`,
+    `--attach-detach-reconcile-sync-period=${timings.attachDetachReconcileSyncPeriod}`,
+    '--profiling=false',
+    '--v=1',
+  ];
+}
+
+export function schedulerArgs(runDir: string, ports: Ports): string[] {
+  return [
+    ...componentAuthArgs(join(runDir, 'scheduler.kubeconfig')),
+    `--secure-port=${ports.scheduler}`,
+    '--profiling=false',
+    '--v=1',
+  ];
+}
+
+/** Label that ties a node to the KWOK process of its zone; changing it detaches the node. */
+export const kwokControllerLabel = 'kwok.stateful.dev/controller';
+
+export function kwokArgs(
+  runDir: string,
+  zone: string,
+  port: number,
+  stages: string,
+  timings: Timings,
+): string[] {
+  return [
+    `--kubeconfig=${join(runDir, 'kwok.kubeconfig')}`,
+    `--config=${stages}`,
+    `--manage-nodes-with-label-selector=${kwokControllerLabel}=${zone}`,
+    `--server-address=127.0.0.1:${port}`,
+    `--node-lease-duration-seconds=${timings.nodeLeaseDurationSeconds}`,
+    '--cidr=10.244.0.0/16',
+    '--node-ip=127.0.0.1',
+  ];
+}
