@@ -1,5 +1,5 @@
 // `npm run cluster:<command>`: build, start, stop and break the local cluster.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureBinaries, pruneStaleBuilds, toolBinDir, toolModules } from './build.js';
@@ -42,13 +42,21 @@ async function status(name: string): Promise<void> {
   const state = loadRun(name);
   console.log(`cluster ${name}: ${state.runDir} (timings ${state.timings})`);
   console.log(`KUBECONFIG=${state.kubeconfig}`);
+  let total = 0;
   for (const [comp, rec] of Object.entries(state.components)) {
-    console.log(
-      `  ${comp.padEnd(26)} pid ${String(rec.pid).padEnd(8)} ${isOurs(rec) ? 'running' : 'STOPPED'}  log ${rec.log}`,
-    );
+    const rss = isOurs(rec) ? rssMiB(rec.pid) : 0;
+    total += rss;
+    const shown = isOurs(rec) ? `running  RSS ${rss.toFixed(0).padStart(4)} MiB` : 'STOPPED';
+    console.log(`  ${comp.padEnd(24)} pid ${String(rec.pid).padEnd(8)} ${shown}  log ${rec.log}`);
   }
+  console.log(`  total RSS ${total.toFixed(0)} MiB`);
   console.log(`  ports ${JSON.stringify(state.ports)}`);
   console.log(`  Ready nodes: ${(await readyNodes(state)).join(', ')}`);
+}
+
+function rssMiB(pid: number): number {
+  const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Number(kb ?? 0) / 1024;
 }
 
 async function build(): Promise<void> {
