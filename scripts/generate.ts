@@ -1,0 +1,35 @@
+// Writes the CRDs, the TypeScript types and the field tables of docs/api.md
+// from the schema source in src/api/v1alpha1. With --check it writes nothing,
+// lists the files that differ and exits 1 (for CI and pre-commit hooks).
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { generatedFiles, regenerateCommand, repoRoot } from './codegen/outputs.js';
+
+async function current(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(join(repoRoot, path), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+async function main(): Promise<number> {
+  const check = process.argv.includes('--check');
+  const stale: string[] = [];
+  for (const [path, content] of await generatedFiles()) {
+    if ((await current(path)) === content) continue;
+    stale.push(path);
+    if (check) continue;
+    await mkdir(dirname(join(repoRoot, path)), { recursive: true });
+    await writeFile(join(repoRoot, path), content);
+  }
+  if (check && stale.length > 0) {
+    console.error(`Generated files are out of date; run \`${regenerateCommand}\`:`);
+    for (const path of stale) console.error(`  ${path}`);
+    return 1;
+  }
+  console.log(stale.length === 0 ? 'Generated files are up to date.' : `Wrote ${stale.join(', ')}`);
+  return 0;
+}
+
+process.exitCode = await main();
