@@ -1,0 +1,46 @@
+// When a volume's backups are older than its policy's schedule allows: the
+// rule behind the policy's Stale condition. One missed or failed run is
+// tolerated; two in a row are not.
+import { previousRun, type ParsedSchedule } from './schedule.js';
+
+/** Default grace: the default spec.backupDeadlineSeconds, how long a backup may take to become Ready. */
+export const DEFAULT_STALE_GRACE_SECONDS = 3600;
+
+export interface StaleInput {
+  readonly schedule: ParsedSchedule;
+  readonly now: Date;
+  /** When the newest Ready backup of the volume was taken (its creation), if it has one. */
+  readonly lastSuccessfulTime?: Date;
+  /**
+   * Since when the policy backs the volume up: the later of the policy's and the StatefulVolume's
+   * creation, so that a volume added to an old policy is not stale before its first runs.
+   */
+  readonly since: Date;
+  /**
+   * How long after its scheduled time a run's backup may still become Ready.
+   * Pass spec.backupDeadlineSeconds plus spec.jitterSeconds.
+   */
+  readonly graceSeconds?: number;
+}
+
+/**
+ * The time the newest Ready backup must be taken at or after, or undefined
+ * while no backup can be expected yet. It is the earlier of the two latest
+ * runs whose grace is over: a backup older than that means two runs in a row
+ * produced nothing, roughly two schedule intervals plus the grace.
+ */
+export function staleThreshold(input: StaleInput): Date | undefined {
+  const grace = (input.graceSeconds ?? DEFAULT_STALE_GRACE_SECONDS) * 1000;
+  const due = previousRun(input.schedule, new Date(input.now.getTime() - grace));
+  if (due === undefined) return undefined;
+  const before = previousRun(input.schedule, new Date(due.getTime() - 1));
+  if (before === undefined || before.getTime() < input.since.getTime()) return undefined;
+  return before;
+}
+
+/** Whether the volume's newest Ready backup is older than the schedule allows. */
+export function isStale(input: StaleInput): boolean {
+  const threshold = staleThreshold(input);
+  if (threshold === undefined) return false;
+  return input.lastSuccessfulTime === undefined || input.lastSuccessfulTime.getTime() < threshold.getTime();
+}
