@@ -97,6 +97,7 @@ async function withCluster<T>(fn: (env: NodeJS.ProcessEnv) => Promise<T>): Promi
       name: `test-${process.pid}`,
       owner: process.pid,
       timings: 'fast',
+      storage: true,
       log: (l) => {
         console.log(`[cluster] ${l}`);
       },

@@ -3,7 +3,16 @@
 // the Go version. A key that is already built is never rebuilt.
 import { createHash } from 'node:crypto';
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { binRoot, toolsDir } from './layout.js';
 
@@ -17,6 +26,8 @@ export interface ToolModule {
   readonly versionOf: string;
   /** Extra files the tool needs next to its binaries (KWOK's stage definitions). */
   readonly afterBuild?: (outDir: string, moduleDir: (path: string) => string) => void;
+  /** Part of the optional storage stack: built only when a cluster with storage needs it. */
+  readonly storage?: boolean;
 }
 
 function k8sVersionFlags(version: string): string {
@@ -42,6 +53,23 @@ const kwokStages = [
   'kustomize/stage/pod/fast/pod-complete.yaml',
   'kustomize/stage/pod/fast/pod-delete.yaml',
 ];
+
+// The VolumeSnapshot API as external-snapshotter ships it. The group snapshot
+// CRDs come along because the snapshot controller watches them when its
+// group-snapshot feature is on, and an operator may one day want them.
+const snapshotCrds = [
+  'snapshot.storage.k8s.io_volumesnapshotclasses.yaml',
+  'snapshot.storage.k8s.io_volumesnapshotcontents.yaml',
+  'snapshot.storage.k8s.io_volumesnapshots.yaml',
+  'groupsnapshot.storage.k8s.io_volumegroupsnapshotclasses.yaml',
+  'groupsnapshot.storage.k8s.io_volumegroupsnapshotcontents.yaml',
+  'groupsnapshot.storage.k8s.io_volumegroupsnapshots.yaml',
+];
+
+/** The sidecars print this from --version; stamping it keeps their logs honest. */
+function sidecarVersionFlags(version: string): string {
+  return `-s -w -X main.version=${version}`;
+}
 
 export const toolModules: readonly ToolModule[] = [
   {
@@ -69,6 +97,66 @@ export const toolModules: readonly ToolModule[] = [
       const docs = kwokStages.map((rel) => readFileSync(join(root, rel), 'utf8').trim());
       writeFileSync(join(outDir, 'kwok-stages.yaml'), docs.join('\n---\n') + '\n');
     },
+  },
+  {
+    module: 'csi-spec',
+    versionOf: 'github.com/container-storage-interface/spec',
+    storage: true,
+    // Nothing to compile: the test bed's driver is TypeScript and loads the proto at run time.
+    commands: [],
+    afterBuild: (outDir, moduleDir) => {
+      copyFileSync(
+        join(moduleDir('github.com/container-storage-interface/spec'), 'csi.proto'),
+        join(outDir, 'csi.proto'),
+      );
+    },
+  },
+  {
+    module: 'csi-provisioner',
+    versionOf: 'github.com/kubernetes-csi/external-provisioner/v6',
+    storage: true,
+    ldflags: sidecarVersionFlags,
+    commands: [
+      {
+        pkg: 'github.com/kubernetes-csi/external-provisioner/v6/cmd/csi-provisioner',
+        bin: 'csi-provisioner',
+      },
+    ],
+  },
+  {
+    module: 'csi-snapshotter',
+    versionOf: 'github.com/kubernetes-csi/external-snapshotter/v8',
+    storage: true,
+    ldflags: sidecarVersionFlags,
+    commands: ['snapshot-controller', 'csi-snapshotter'].map((bin) => ({
+      pkg: `github.com/kubernetes-csi/external-snapshotter/v8/cmd/${bin}`,
+      bin,
+    })),
+    afterBuild: (outDir, moduleDir) => {
+      const root = join(
+        moduleDir('github.com/kubernetes-csi/external-snapshotter/client/v8'),
+        'config',
+        'crd',
+      );
+      const docs = snapshotCrds.map((file) => readFileSync(join(root, file), 'utf8').trim());
+      writeFileSync(join(outDir, 'snapshot-crds.yaml'), docs.join('\n---\n') + '\n');
+    },
+  },
+  {
+    module: 'csi-resizer',
+    versionOf: 'github.com/kubernetes-csi/external-resizer/v2',
+    storage: true,
+    ldflags: sidecarVersionFlags,
+    commands: [{ pkg: 'github.com/kubernetes-csi/external-resizer/v2/cmd/csi-resizer', bin: 'csi-resizer' }],
+  },
+  {
+    module: 'csi-attacher',
+    versionOf: 'github.com/kubernetes-csi/external-attacher/v4',
+    storage: true,
+    ldflags: sidecarVersionFlags,
+    commands: [
+      { pkg: 'github.com/kubernetes-csi/external-attacher/v4/cmd/csi-attacher', bin: 'csi-attacher' },
+    ],
   },
 ];
 
@@ -134,18 +222,20 @@ export async function buildTool(tool: ToolModule): Promise<string> {
   const version = moduleVersion(tool);
   const started = Date.now();
   process.stderr.write(
-    `building ${tool.commands.map((c) => c.bin).join(', ')} (${tool.versionOf} ${version})\n`,
+    `building ${tool.commands.map((c) => c.bin).join(', ') || tool.module} (${tool.versionOf} ${version})\n`,
   );
   const staging = `${outDir}.partial`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   await runGo(['mod', 'download'], cwd, `${tool.module} modules`);
   const ldflags = tool.ldflags?.(version) ?? '';
-  await runGo(
-    ['build', '-trimpath', '-ldflags', ldflags, '-o', `${staging}/`, ...tool.commands.map((c) => c.pkg)],
-    cwd,
-    tool.module,
-  );
+  if (tool.commands.length > 0) {
+    await runGo(
+      ['build', '-trimpath', '-ldflags', ldflags, '-o', `${staging}/`, ...tool.commands.map((c) => c.pkg)],
+      cwd,
+      tool.module,
+    );
+  }
   const moduleDir = (path: string): string =>
     execFileSync('go', ['list', '-m', '-f', '{{.Dir}}', path], { cwd, env: goEnv() }).toString().trim();
   tool.afterBuild?.(staging, moduleDir);
@@ -179,9 +269,22 @@ function prebuiltDir(): string | undefined {
 export type BinaryName =
   'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kubectl' | 'etcd' | 'kwok';
 
+export type StorageBinaryName =
+  'csi-provisioner' | 'snapshot-controller' | 'csi-snapshotter' | 'csi-resizer' | 'csi-attacher';
+
+export interface StorageBinaries {
+  readonly paths: Record<StorageBinaryName, string>;
+  /** csi.proto of the pinned CSI spec, for the test bed's driver. */
+  readonly csiProto: string;
+  /** The VolumeSnapshot (and group snapshot) CRDs, one YAML stream. */
+  readonly snapshotCrds: string;
+}
+
 export interface Binaries {
   readonly paths: Record<BinaryName, string>;
   readonly kwokStages: string;
+  /** Present only when asked for with `storage: true`. */
+  readonly storage?: StorageBinaries;
 }
 
 function needsBuild(tool: ToolModule, assets: string | undefined): boolean {
@@ -189,12 +292,31 @@ function needsBuild(tool: ToolModule, assets: string | undefined): boolean {
   return tool.commands.some((c) => !existsSync(join(assets, c.bin)));
 }
 
-/** Builds whatever is missing and returns the path of every binary the cluster runs. */
-export async function ensureBinaries(): Promise<Binaries> {
+async function storageBinaries(): Promise<StorageBinaries> {
+  const paths: Partial<Record<StorageBinaryName, string>> = {};
+  const dirs: Record<string, string> = {};
+  for (const tool of toolModules.filter((t) => t.storage === true)) {
+    const dir = await buildTool(tool);
+    dirs[tool.module] = dir;
+    for (const c of tool.commands) paths[c.bin as StorageBinaryName] = join(dir, c.bin);
+  }
+  return {
+    paths: paths as Record<StorageBinaryName, string>,
+    csiProto: join(dirs['csi-spec'] ?? '', 'csi.proto'),
+    snapshotCrds: join(dirs['csi-snapshotter'] ?? '', 'snapshot-crds.yaml'),
+  };
+}
+
+/**
+ * Builds whatever is missing and returns the path of every binary the cluster
+ * runs; the storage stack (CSI sidecars, snapshot controller, CSI spec) only
+ * with `storage: true`, so a cluster without storage never waits for its build.
+ */
+export async function ensureBinaries(opts: { storage?: boolean } = {}): Promise<Binaries> {
   const assets = prebuiltDir();
   const paths: Partial<Record<BinaryName, string>> = {};
   let kwokStagesFile = '';
-  for (const tool of toolModules) {
+  for (const tool of toolModules.filter((t) => t.storage !== true)) {
     const dir = needsBuild(tool, assets) ? await buildTool(tool) : (assets ?? '');
     for (const c of tool.commands) {
       const fromAssets = assets !== undefined ? join(assets, c.bin) : '';
@@ -202,7 +324,8 @@ export async function ensureBinaries(): Promise<Binaries> {
     }
     if (tool.module === 'kwok') kwokStagesFile = join(await buildTool(tool), 'kwok-stages.yaml');
   }
-  return { paths: paths as Record<BinaryName, string>, kwokStages: kwokStagesFile };
+  const core = { paths: paths as Record<BinaryName, string>, kwokStages: kwokStagesFile };
+  return opts.storage === true ? { ...core, storage: await storageBinaries() } : core;
 }
 
 /** Removes cached builds whose key no longer matches the pinned versions. */

@@ -19,12 +19,16 @@ import { parseTimingProfile } from './timings.js';
 
 const usage = `usage: cli.ts <command> [options]
   build                         build missing binaries into the cache (prints progress)
-  up [--timings fast|default]   start the cluster named --name (default "dev") and print its kubeconfig
+  up [--timings fast|default] [--storage]
+                                start the cluster named --name (default "dev") and print its kubeconfig;
+                                --storage (or SVO_CLUSTER_STORAGE=1) adds the CSI driver, sidecars and
+                                snapshot controller
   down                          stop every process of the cluster and remove its run folder
   status                        show components, PIDs, ports and Ready nodes
   fail-node <node> | restore-node <node>
   fail-zone <zone> | restore-zone <zone>
-  restart <component>           e.g. kube-apiserver (stops it, starts it with the same flags)
+  restart <component>           e.g. kube-apiserver, etcd, csi-driver (stops it, starts it with the same
+                                flags; the CSI driver comes back with its sidecars)
 options: --name <run>  (default dev)`;
 
 function runDir(name: string): string {
@@ -40,7 +44,9 @@ function loadRun(name: string): RunState {
 
 async function status(name: string): Promise<void> {
   const state = loadRun(name);
-  console.log(`cluster ${name}: ${state.runDir} (timings ${state.timings})`);
+  console.log(
+    `cluster ${name}: ${state.runDir} (timings ${state.timings}, storage ${state.storage ? 'on' : 'off'})`,
+  );
   console.log(`KUBECONFIG=${state.kubeconfig}`);
   let total = 0;
   for (const [comp, rec] of Object.entries(state.components)) {
@@ -62,12 +68,23 @@ function rssMiB(pid: number): number {
 async function build(): Promise<void> {
   const removed = pruneStaleBuilds();
   if (removed.length > 0) console.log(`removed stale builds: ${removed.join(', ')}`);
-  await ensureBinaries();
+  // Everything, storage included: `npm test` starts its cluster with storage.
+  await ensureBinaries({ storage: true });
   for (const tool of toolModules) console.log(`${tool.module}: ${toolBinDir(tool)}`);
 }
 
-async function upCommand(name: string, timings: string | undefined): Promise<void> {
-  const state = await up({ name, timings: parseTimingProfile(timings ?? process.env.SVO_CLUSTER_TIMINGS) });
+interface Flags {
+  readonly timings: string | undefined;
+  readonly storage: boolean;
+}
+
+async function upCommand(name: string, flags: Flags): Promise<void> {
+  const state = await up({
+    name,
+    timings: parseTimingProfile(flags.timings ?? process.env.SVO_CLUSTER_TIMINGS),
+    // Absent flag: up() falls back to SVO_CLUSTER_STORAGE.
+    ...(flags.storage ? { storage: true } : {}),
+  });
   console.log(
     `\nThe cluster is up. Use it with:\n  export KUBECONFIG=${state.kubeconfig}\n` +
       '  kubectl get nodes -L topology.kubernetes.io/zone\nStop it with: npm run cluster:down',
@@ -83,11 +100,11 @@ function runs(): void {
   console.log(existsSync(runsDir()) ? readdirSync(runsDir()).join('\n') : '(none)');
 }
 
-type Command = (name: string, arg: string | undefined, timings: string | undefined) => Promise<void> | void;
+type Command = (name: string, arg: string | undefined, flags: Flags) => Promise<void> | void;
 
 const commands: Record<string, Command> = {
   build: () => build(),
-  up: (name, _arg, timings) => upCommand(name, timings),
+  up: (name, _arg, flags) => upCommand(name, flags),
   down: (name) => downCommand(name),
   status: (name) => status(name),
   runs: () => {
@@ -105,7 +122,11 @@ const commands: Record<string, Command> = {
 async function main(): Promise<void> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { name: { type: 'string', default: 'dev' }, timings: { type: 'string' } },
+    options: {
+      name: { type: 'string', default: 'dev' },
+      timings: { type: 'string' },
+      storage: { type: 'boolean', default: false },
+    },
   });
   const [command, arg] = positionals;
   const handler = command !== undefined ? commands[command] : undefined;
@@ -114,7 +135,7 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  await handler(values.name, arg, values.timings);
+  await handler(values.name, arg, { timings: values.timings, storage: values.storage });
 }
 
 function need(value: string | undefined, what: string): string {

@@ -14,11 +14,13 @@ import {
   kwokArgs,
   kwokControllerLabel,
   schedulerArgs,
+  upstreamKubeApiLimits,
+  type KubeApiLimits,
   type Ports,
 } from './components.js';
 import { httpGet, httpsGet, tlsClientFor, writeKubeconfig } from './kubeconfig.js';
 import { currentRunLink, runsDir } from './layout.js';
-import { createPki, type Pki } from './pki.js';
+import { createPki, pkiOf, type Pki } from './pki.js';
 import {
   isAlive,
   readState,
@@ -29,7 +31,11 @@ import {
   type ComponentRecord,
   type RunState,
 } from './processes.js';
+import { restartCsiDriver, startStorage } from './storage.js';
 import { timingProfiles, type TimingProfile } from './timings.js';
+
+// Kept importable from here, where it lived first.
+export { pkiOf };
 
 export const zones = ['zone-a', 'zone-b', 'zone-c'] as const;
 export const nodesPerZone = 2;
@@ -41,7 +47,19 @@ export interface UpOptions {
   /** A test run's owner: when this PID is gone, the next start cleans the run up. */
   readonly owner?: number;
   readonly timings?: TimingProfile;
+  /**
+   * Start the storage stack too (CSI driver, sidecars, snapshot controller;
+   * see storage.ts). Default: the SVO_CLUSTER_STORAGE environment variable ("1" or "true").
+   */
+  readonly storage?: boolean;
+  /** Client rate limits of the CSI sidecars and the snapshot controller; default: upstream's 5 QPS, burst 10. */
+  readonly storageApiLimits?: KubeApiLimits;
   readonly log?: (line: string) => void;
+}
+
+function storageFromEnv(): boolean {
+  const value = process.env.SVO_CLUSTER_STORAGE ?? '';
+  return value === '1' || value.toLowerCase() === 'true';
 }
 
 async function freePort(): Promise<number> {
@@ -154,16 +172,26 @@ function nodeObject(zone: string, i: number): V1Node {
         type: 'kwok',
         [kwokControllerLabel]: zone,
       },
-      annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
+      annotations: {
+        'kwok.x-k8s.io/node': 'fake',
+        'node.alpha.kubernetes.io/ttl': '0',
+        // What every kubelet sets by default (--enable-controller-attach-detach):
+        // attachable volumes of pods here are attached by the attach/detach controller.
+        'volumes.kubernetes.io/controller-managed-attach-detach': 'true',
+      },
     },
     spec: {},
   };
 }
 
-function adminClient(state: RunState): CoreV1Api {
+function adminKubeConfig(state: RunState): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromFile(state.kubeconfig);
-  return kc.makeApiClient(CoreV1Api);
+  return kc;
+}
+
+function adminClient(state: RunState): CoreV1Api {
+  return adminKubeConfig(state).makeApiClient(CoreV1Api);
 }
 
 function isReady(node: V1Node): boolean {
@@ -207,31 +235,6 @@ export async function apiserverReady(state: RunState, pki: Pki): Promise<boolean
   const tls = tlsClientFor(pki.caCert, pki.clients.admin);
   const res = await httpsGet(`https://127.0.0.1:${state.ports.apiserver}/readyz`, tls);
   return res.status === 200;
-}
-
-export function pkiOf(runDir: string): Pki {
-  // The file layout is fixed by createPki; rebuilding the record avoids storing it twice.
-  const dir = join(runDir, 'pki');
-  const client = (n: string): { cert: string; key: string } => ({
-    cert: join(dir, `${n}.crt`),
-    key: join(dir, `${n}.key`),
-  });
-  return {
-    dir,
-    caCert: join(dir, 'ca.crt'),
-    caKey: join(dir, 'ca.key'),
-    servingCert: join(dir, 'apiserver.crt'),
-    servingKey: join(dir, 'apiserver.key'),
-    serviceAccountKey: join(dir, 'sa.key'),
-    serviceAccountPub: join(dir, 'sa.pub'),
-    clients: {
-      admin: client('admin'),
-      controllerManager: client('kcm'),
-      scheduler: client('scheduler'),
-      kwok: client('kwok'),
-      csi: client('csi'),
-    },
-  };
 }
 
 async function startApiserver(
@@ -292,8 +295,9 @@ export async function up(opts: UpOptions): Promise<RunState> {
       process.stderr.write(`${line}\n`);
     });
   const started = Date.now();
+  const storage = opts.storage ?? storageFromEnv();
   await cleanStaleRuns(log, opts.name);
-  const bins = await ensureBinaries();
+  const bins = await ensureBinaries({ storage });
   const runDir = join(runsDir(), opts.name);
   mkdirSync(join(runDir, 'logs'), { recursive: true });
   mkdirSync(join(runDir, 'pki'), { recursive: true });
@@ -306,13 +310,26 @@ export async function up(opts: UpOptions): Promise<RunState> {
     components: {},
     zones: {},
     timings: profile,
-    storage: false,
+    storage,
     createdAt: new Date().toISOString(),
     ...(opts.owner !== undefined ? { owner: opts.owner } : {}),
   };
   writeState(state);
   try {
     await bringUp(state, bins, ports, profile, log);
+    if (bins.storage !== undefined) {
+      log('starting storage: CSI driver, sidecars and snapshot controller');
+      await startStorage(state, {
+        kc: adminKubeConfig(state),
+        bins: bins.storage,
+        limits: opts.storageApiLimits ?? upstreamKubeApiLimits,
+        record: (name, rec) => {
+          record(state, name, rec);
+        },
+        waitFor,
+        log,
+      });
+    }
   } catch (err) {
     await destroyRun(runDir).catch(() => undefined);
     throw err;
@@ -435,9 +452,23 @@ export function restoreZone(state: RunState, zone: string): void {
   record(state, `kwok-${zone}`, startProcess(`kwok-${zone}`, rec.bin, rec.args, state.runDir));
 }
 
-/** Stops the API server, waits, starts it again with identical flags, and waits for /readyz. */
+/**
+ * Stops a component, waits, starts it again with identical flags; for the API
+ * server, waits for /readyz; the CSI driver comes back with its sidecars (see
+ * restartCsiDriver).
+ */
 export async function restartComponent(runDir: string, name: string, downMs = 0): Promise<void> {
   const state = readState(runDir);
+  if (name === 'csi-driver') {
+    await restartCsiDriver(
+      state,
+      (n, r) => {
+        record(state, n, r);
+      },
+      downMs,
+    );
+    return;
+  }
   const rec = state.components[name];
   if (rec === undefined) throw new Error(`unknown component ${name}`);
   await stopProcess(rec);

@@ -92,3 +92,28 @@ export function createPki(dir: string): Pki {
     },
   };
 }
+
+export function pkiOf(runDir: string): Pki {
+  // The file layout is fixed by createPki; rebuilding the record avoids storing it twice.
+  const dir = join(runDir, 'pki');
+  const client = (n: string): { cert: string; key: string } => ({
+    cert: join(dir, `${n}.crt`),
+    key: join(dir, `${n}.key`),
+  });
+  return {
+    dir,
+    caCert: join(dir, 'ca.crt'),
+    caKey: join(dir, 'ca.key'),
+    servingCert: join(dir, 'apiserver.crt'),
+    servingKey: join(dir, 'apiserver.key'),
+    serviceAccountKey: join(dir, 'sa.key'),
+    serviceAccountPub: join(dir, 'sa.pub'),
+    clients: {
+      admin: client('admin'),
+      controllerManager: client('kcm'),
+      scheduler: client('scheduler'),
+      kwok: client('kwok'),
+      csi: client('csi'),
+    },
+  };
+}

@@ -61,7 +61,11 @@ function cmdlineOf(pid: number): string {
 
 /** True when the PID still runs the binary we started, not some process that inherited the number. */
 export function isOurs(rec: ComponentRecord): boolean {
-  return isAlive(rec.pid) && cmdlineOf(rec.pid).includes(rec.bin);
+  if (!isAlive(rec.pid)) return false;
+  const cmdline = cmdlineOf(rec.pid);
+  // For a program run by node (the CSI driver), the binary alone would match any node process.
+  const script = rec.args.find((a) => a.endsWith('.ts'));
+  return cmdline.includes(rec.bin) && (script === undefined || cmdline.includes(script));
 }
 
 export function startProcess(
