@@ -1,0 +1,174 @@
+// The operator's settings from flags and environment. Flags win over the
+// environment; parsing is pure so every rule is tested without a process.
+import { parseArgs } from 'node:util';
+import { isLogLevel } from './observability/logger.js';
+import { defaultLeaderTimings, validateLeaderTimings } from './runtime/leaderelection.js';
+
+export interface OperatorConfig {
+  kubeconfig?: string;
+  namespaces: string[];
+  concurrency: number;
+  metricsAddress: string;
+  probeAddress: string;
+  leaderElect: boolean;
+  leaderElectionNamespace: string;
+  leaderElectionId: string;
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+  logLevel: string;
+  qps: number;
+  burst: number;
+  shutdownTimeoutMs: number;
+}
+
+export const usage = `stateful-volume-operator: reconciles StatefulVolumes, VolumeBackupPolicies, VolumeBackups and FailoverGroups.
+
+Flags (environment variable in brackets):
+  --kubeconfig PATH                  kubeconfig file; in-cluster config when unset [KUBECONFIG]
+  --namespaces a,b                   namespaces to watch; all when empty [SVO_WATCH_NAMESPACES]
+  --concurrency N                    parallel reconciles per controller (default 4) [SVO_CONCURRENCY]
+  --metrics-bind-address ADDR        /metrics address, e.g. :8080; "0" disables (default :8080)
+  --health-probe-bind-address ADDR   /healthz and /readyz address (default :8081)
+  --leader-elect[=false]             run controllers only while holding the Lease (default true)
+  --leader-election-namespace NS     namespace of the Lease (default: the pod's) [POD_NAMESPACE]
+  --leader-election-id NAME          name of the Lease (default stateful-volume-operator)
+  --lease-duration 15s               how long a silent leader keeps the Lease
+  --renew-deadline 10s               how long the leader retries renewing before it steps down
+  --retry-period 2s                  interval between Lease attempts
+  --log-level info                   trace, debug, info, warn, error, fatal, silent [SVO_LOG_LEVEL]
+  --kube-api-qps 50                  client-side request rate limit
+  --kube-api-burst 100               client-side burst
+  --shutdown-timeout 30s             how long SIGTERM waits for running reconciles
+  --help                             print this text
+`;
+
+const options = {
+  kubeconfig: { type: 'string' },
+  namespaces: { type: 'string' },
+  concurrency: { type: 'string' },
+  'metrics-bind-address': { type: 'string' },
+  'health-probe-bind-address': { type: 'string' },
+  'leader-elect': { type: 'string' },
+  'leader-election-namespace': { type: 'string' },
+  'leader-election-id': { type: 'string' },
+  'lease-duration': { type: 'string' },
+  'renew-deadline': { type: 'string' },
+  'retry-period': { type: 'string' },
+  'log-level': { type: 'string' },
+  'kube-api-qps': { type: 'string' },
+  'kube-api-burst': { type: 'string' },
+  'shutdown-timeout': { type: 'string' },
+  help: { type: 'boolean' },
+} as const;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** "15s", "500ms", "2m" or plain seconds. */
+export function parseDuration(flag: string, value: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
+  if (m === null) throw new ConfigError(`--${flag}: "${value}" is not a duration like 15s, 500ms or 2m`);
+  const n = Number(m[1]);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  return n * unit;
+}
+
+function positiveNumber(flag: string, value: string, integer: boolean): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
+    throw new ConfigError(`--${flag}: "${value}" must be a positive ${integer ? 'integer' : 'number'}`);
+  return n;
+}
+
+function parseBool(flag: string, value: string | undefined): boolean {
+  if (value === undefined || value === '' || value === 'true') return true;
+  if (value === 'false') return false;
+  throw new ConfigError(`--${flag}: "${value}" must be true or false`);
+}
+
+/** Splits "--flag=value" pairs so a bare boolean flag like --leader-elect still parses. */
+function normaliseArgv(argv: readonly string[]): string[] {
+  return argv.map((a) => (a === '--leader-elect' ? '--leader-elect=true' : a));
+}
+
+export type ParsedArgs = { help: true } | { help: false; config: OperatorConfig };
+
+export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedArgs {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof options; strict: true }>>;
+  try {
+    parsed = parseArgs({ args: normaliseArgv(argv), options, strict: true, allowPositionals: false });
+  } catch (err) {
+    throw new ConfigError(`${err instanceof Error ? err.message : String(err)}\n\n${usage}`);
+  }
+  const v = parsed.values;
+  if (v.help === true) return { help: true };
+  return { help: false, config: buildConfig(v, env) };
+}
+
+type Lookup = (name: string, fallback: string, envName?: string) => string;
+
+function lookup(v: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv): Lookup {
+  return (name, fallback, envName) => {
+    const value = v[name];
+    if (typeof value === 'string') return value;
+    const fromEnv = envName === undefined ? undefined : env[envName];
+    return fromEnv === undefined || fromEnv === '' ? fallback : fromEnv;
+  };
+}
+
+function leaderConfig(
+  get: Lookup,
+): Pick<
+  OperatorConfig,
+  | 'leaderElect'
+  | 'leaderElectionNamespace'
+  | 'leaderElectionId'
+  | 'leaseDurationMs'
+  | 'renewDeadlineMs'
+  | 'retryPeriodMs'
+> {
+  const d = defaultLeaderTimings;
+  const timings = {
+    leaseDurationMs: parseDuration('lease-duration', get('lease-duration', `${d.leaseDurationMs}ms`)),
+    renewDeadlineMs: parseDuration('renew-deadline', get('renew-deadline', `${d.renewDeadlineMs}ms`)),
+    retryPeriodMs: parseDuration('retry-period', get('retry-period', `${d.retryPeriodMs}ms`)),
+  };
+  try {
+    validateLeaderTimings(timings);
+  } catch (err) {
+    throw new ConfigError(`leader election: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return {
+    leaderElect: parseBool('leader-elect', get('leader-elect', 'true')),
+    leaderElectionNamespace: get('leader-election-namespace', 'default', 'POD_NAMESPACE'),
+    leaderElectionId: get('leader-election-id', 'stateful-volume-operator'),
+    ...timings,
+  };
+}
+
+function buildConfig(
+  v: Record<string, string | boolean | undefined>,
+  env: NodeJS.ProcessEnv,
+): OperatorConfig {
+  const get = lookup(v, env);
+  const logLevel = get('log-level', 'info', 'SVO_LOG_LEVEL');
+  if (!isLogLevel(logLevel)) throw new ConfigError(`--log-level: "${logLevel}" is not a pino level`);
+  const kubeconfig = get('kubeconfig', '');
+  return {
+    ...(kubeconfig !== '' ? { kubeconfig } : {}),
+    namespaces: get('namespaces', '', 'SVO_WATCH_NAMESPACES')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
+    concurrency: positiveNumber('concurrency', get('concurrency', '4', 'SVO_CONCURRENCY'), true),
+    metricsAddress: get('metrics-bind-address', ':8080'),
+    probeAddress: get('health-probe-bind-address', ':8081'),
+    ...leaderConfig(get),
+    logLevel,
+    qps: positiveNumber('kube-api-qps', get('kube-api-qps', '50'), false),
+    burst: positiveNumber('kube-api-burst', get('kube-api-burst', '100'), true),
+    shutdownTimeoutMs: parseDuration('shutdown-timeout', get('shutdown-timeout', '30s')),
+  };
+}

@@ -1,0 +1,74 @@
+// Every API permission the controllers use, and nothing more. The generator
+// renders these lists as config/rbac and as the chart's RBAC, so a controller
+// that needs a new verb changes this file and nowhere else. No wildcards and no
+// secrets: a storage operator has no reason to read credentials.
+
+/** One RBAC rule, shaped like rbac.authorization.k8s.io/v1 PolicyRule. */
+export interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+  resourceNames?: string[];
+}
+
+const ownGroup = 'storage.stateful.dev';
+const ownKinds = ['statefulvolumes', 'volumebackuppolicies', 'volumebackups', 'failovergroups'];
+const read = ['get', 'list', 'watch'];
+
+/**
+ * Cluster-scoped resources, and the namespaced ones that must be visible
+ * cluster-wide. Always granted through a ClusterRole.
+ */
+export const clusterRules: readonly PolicyRule[] = [
+  // Failover fences a dead node with the out-of-service taint; placement reads zones from node labels.
+  { apiGroups: [''], resources: ['nodes'], verbs: [...read, 'patch'] },
+  // A claim's zone and reclaim policy live on its bound PersistentVolume.
+  { apiGroups: [''], resources: ['persistentvolumes'], verbs: read },
+  // A missing StorageClass or one that cannot expand is reported as a condition before a claim is made.
+  { apiGroups: ['storage.k8s.io'], resources: ['storageclasses'], verbs: read },
+  // Fencing deletes the stale attachment a dead node still holds so the volume can attach elsewhere.
+  { apiGroups: ['storage.k8s.io'], resources: ['volumeattachments'], verbs: [...read, 'delete'] },
+  // A backup is Ready when its snapshot's content is; contents are cluster-scoped.
+  { apiGroups: ['snapshot.storage.k8s.io'], resources: ['volumesnapshotcontents'], verbs: read },
+  // A missing VolumeSnapshotClass becomes a condition on the policy or backup, not a failed snapshot.
+  { apiGroups: ['snapshot.storage.k8s.io'], resources: ['volumesnapshotclasses'], verbs: read },
+];
+
+/**
+ * Namespaced resources: a Role in each watched namespace, or part of the
+ * ClusterRole when the operator watches every namespace.
+ */
+export const namespacedRules: readonly PolicyRule[] = [
+  // Reconcile the four kinds; update and patch only add and remove the operator's finalizer, never spec.
+  { apiGroups: [ownGroup], resources: ownKinds, verbs: [...read, 'update', 'patch'] },
+  // Status is written through its subresource, so it is the only part of the object the operator owns.
+  { apiGroups: [ownGroup], resources: ownKinds.map((k) => `${k}/status`), verbs: ['get', 'update', 'patch'] },
+  // With OwnerReferencesPermissionEnforcement, blockOwnerDeletion on owned objects needs this.
+  { apiGroups: [ownGroup], resources: ownKinds.map((k) => `${k}/finalizers`), verbs: ['update'] },
+  // A StatefulVolume creates, adopts, expands and (reclaimPolicy Delete only) deletes its claims.
+  {
+    apiGroups: [''],
+    resources: ['persistentvolumeclaims'],
+    verbs: [...read, 'create', 'update', 'patch', 'delete'],
+  },
+  // Attachment follows the pod that mounts a claim; failover evicts pods stuck on a fenced node.
+  { apiGroups: [''], resources: ['pods'], verbs: [...read, 'delete'] },
+  // Every decision the operator takes is recorded as an Event on the object it concerns.
+  { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+  // Backups are CSI VolumeSnapshots the operator creates, labels, and deletes when retention says so.
+  {
+    apiGroups: ['snapshot.storage.k8s.io'],
+    resources: ['volumesnapshots'],
+    verbs: [...read, 'create', 'update', 'patch', 'delete'],
+  },
+  // A FailoverGroup's workload is a StatefulSet whose pods and claims it follows; it is never modified.
+  { apiGroups: ['apps'], resources: ['statefulsets'], verbs: read },
+];
+
+/** Granted by a Role in the operator's own namespace only. */
+export const leaderElectionRules: readonly PolicyRule[] = [
+  // One replica leads at a time by holding a Lease; the others wait to take it over.
+  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
+  // Leader changes are recorded as Events next to the Lease.
+  { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+];

@@ -1,0 +1,143 @@
+// Typed verbs on any resource type. Writes name their field manager; patches
+// say which patch they are, because client-node's typed methods silently
+// default to JSON Patch.
+import type { KubeConfig } from '@kubernetes/client-node';
+import { isNotFound } from './errors.js';
+import { KubeTransport, type RequestObserver, type TransportOptions } from './http.js';
+import { resourcePath, type ResourceType } from './resource.js';
+import type { KubeList, KubeObject } from './wire.js';
+
+export const fieldManager = 'stateful-volume-operator';
+
+export type PatchType = 'merge' | 'json' | 'apply';
+
+const patchContentTypes: Record<PatchType, string> = {
+  merge: 'application/merge-patch+json',
+  json: 'application/json-patch+json',
+  apply: 'application/apply-patch+yaml',
+};
+
+export interface ListOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+  resourceVersion?: string;
+}
+
+export class KubeClient {
+  readonly transport: KubeTransport;
+
+  constructor(kc: KubeConfig, opts: TransportOptions) {
+    this.transport = new KubeTransport(kc, opts);
+  }
+
+  set observer(observer: RequestObserver | undefined) {
+    this.transport.observer = observer;
+  }
+
+  get<T extends KubeObject>(type: ResourceType, namespace: string | undefined, name: string): Promise<T> {
+    return this.transport.request<T>({ method: 'GET', path: resourcePath(type, namespace, name) });
+  }
+
+  /** get, with undefined for an object that does not exist. */
+  async find<T extends KubeObject>(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+  ): Promise<T | undefined> {
+    try {
+      return await this.get<T>(type, namespace, name);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  list<T extends KubeObject>(
+    type: ResourceType,
+    namespace?: string,
+    opts: ListOptions = {},
+  ): Promise<KubeList<T>> {
+    return this.transport.request<KubeList<T>>({
+      method: 'GET',
+      path: resourcePath(type, namespace),
+      query: { ...opts },
+    });
+  }
+
+  create<T extends KubeObject>(type: ResourceType, obj: T): Promise<T> {
+    return this.transport.request<T>({
+      method: 'POST',
+      path: resourcePath(type, obj.metadata.namespace),
+      query: { fieldManager },
+      body: obj,
+    });
+  }
+
+  /** A full update; carries metadata.resourceVersion, so a stale object gets 409 Conflict. */
+  update<T extends KubeObject>(type: ResourceType, obj: T): Promise<T> {
+    return this.transport.request<T>({
+      method: 'PUT',
+      path: resourcePath(type, obj.metadata.namespace, obj.metadata.name),
+      query: { fieldManager },
+      body: obj,
+    });
+  }
+
+  patch<T extends KubeObject>(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    patch: unknown,
+    opts: { type?: PatchType; subresource?: 'status' } = {},
+  ): Promise<T> {
+    const patchType = opts.type ?? 'merge';
+    const subresource = opts.subresource;
+    const path = resourcePath(type, namespace, name) + (subresource === undefined ? '' : `/${subresource}`);
+    return this.transport.request<T>({
+      method: 'PATCH',
+      path,
+      query: { fieldManager, ...(patchType === 'apply' ? { force: true } : {}) },
+      body: patch,
+      contentType: patchContentTypes[patchType],
+    });
+  }
+
+  /** Replaces the status subresource; metadata.resourceVersion makes it conditional. */
+  updateStatus<T extends KubeObject>(type: ResourceType, obj: T): Promise<T> {
+    return this.transport.request<T>({
+      method: 'PUT',
+      path: `${resourcePath(type, obj.metadata.namespace, obj.metadata.name)}/status`,
+      query: { fieldManager },
+      body: obj,
+    });
+  }
+
+  /**
+   * Deletes; a missing object counts as deleted. preconditionUid guards
+   * against deleting a newer object that reused the name.
+   */
+  async delete(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    opts: { preconditionUid?: string; propagationPolicy?: 'Background' | 'Foreground' | 'Orphan' } = {},
+  ): Promise<void> {
+    const body = {
+      apiVersion: 'v1',
+      kind: 'DeleteOptions',
+      ...(opts.preconditionUid !== undefined ? { preconditions: { uid: opts.preconditionUid } } : {}),
+      ...(opts.propagationPolicy !== undefined ? { propagationPolicy: opts.propagationPolicy } : {}),
+    };
+    try {
+      await this.transport.request({ method: 'DELETE', path: resourcePath(type, namespace, name), body });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+}

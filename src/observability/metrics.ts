@@ -1,0 +1,111 @@
+// Prometheus metrics, named like controller-runtime's and client-go's so
+// existing dashboards and alerts work unchanged.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type ReconcileResult = 'success' | 'error' | 'requeue' | 'requeue_after';
+
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly reconcileTotal = new Counter({
+    name: 'controller_runtime_reconcile_total',
+    help: 'Reconcile passes per controller and result.',
+    labelNames: ['controller', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly reconcileErrors = new Counter({
+    name: 'controller_runtime_reconcile_errors_total',
+    help: 'Reconcile passes that ended in an error, per controller.',
+    labelNames: ['controller'] as const,
+    registers: [this.registry],
+  });
+
+  readonly reconcileTime = new Histogram({
+    name: 'controller_runtime_reconcile_time_seconds',
+    help: 'Duration of reconcile passes per controller.',
+    labelNames: ['controller'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+
+  readonly activeWorkers = new Gauge({
+    name: 'controller_runtime_active_workers',
+    help: 'Workers currently reconciling, per controller.',
+    labelNames: ['controller'] as const,
+    registers: [this.registry],
+  });
+
+  readonly queueDepth = new Gauge({
+    name: 'workqueue_depth',
+    help: 'Keys waiting in the work queue.',
+    labelNames: ['name'] as const,
+    registers: [this.registry],
+  });
+
+  readonly queueAdds = new Counter({
+    name: 'workqueue_adds_total',
+    help: 'Keys added to the work queue.',
+    labelNames: ['name'] as const,
+    registers: [this.registry],
+  });
+
+  readonly queueRetries = new Counter({
+    name: 'workqueue_retries_total',
+    help: 'Keys re-added after a failed reconcile.',
+    labelNames: ['name'] as const,
+    registers: [this.registry],
+  });
+
+  readonly queueLongestRunning = new Gauge({
+    name: 'workqueue_longest_running_processor_seconds',
+    help: 'How long the longest-running reconcile of the queue has been running.',
+    labelNames: ['name'] as const,
+    registers: [this.registry],
+  });
+
+  readonly leaderStatus = new Gauge({
+    name: 'leader_election_master_status',
+    help: '1 while this process holds the leader lease, else 0.',
+    labelNames: ['name'] as const,
+    registers: [this.registry],
+  });
+
+  readonly informerErrors = new Counter({
+    name: 'informer_errors_total',
+    help: 'Informer failures: handler exceptions, failed lists and broken watches, per resource.',
+    labelNames: ['resource', 'kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly restRequests = new Counter({
+    name: 'rest_client_requests_total',
+    help: 'Requests to the API server by method and HTTP code (0: no response).',
+    labelNames: ['method', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly restLatency = new Histogram({
+    name: 'rest_client_request_duration_seconds',
+    help: 'Latency of requests to the API server by method.',
+    labelNames: ['method'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly eventsEmitted = new Counter({
+    name: 'operator_events_total',
+    help: 'Kubernetes Events recorded, by type and reason.',
+    labelNames: ['type', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(opts: { processMetrics?: boolean } = {}) {
+    if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Text exposition for /metrics. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

@@ -1,0 +1,45 @@
+// Finalizers are added and removed with a merge patch that carries the
+// resourceVersion read, so a concurrent change to the list is never lost.
+import type { KubeClient } from '../kube/client.js';
+import type { ResourceType } from '../kube/resource.js';
+import type { KubeObject } from '../kube/wire.js';
+
+export function hasFinalizer(obj: KubeObject, finalizer: string): boolean {
+  return obj.metadata.finalizers?.includes(finalizer) ?? false;
+}
+
+export async function addFinalizer<T extends KubeObject>(
+  client: KubeClient,
+  type: ResourceType,
+  obj: T,
+  finalizer: string,
+): Promise<T> {
+  if (hasFinalizer(obj, finalizer)) return obj;
+  return patchFinalizers(client, type, obj, [...(obj.metadata.finalizers ?? []), finalizer]);
+}
+
+export async function removeFinalizer<T extends KubeObject>(
+  client: KubeClient,
+  type: ResourceType,
+  obj: T,
+  finalizer: string,
+): Promise<T> {
+  if (!hasFinalizer(obj, finalizer)) return obj;
+  return patchFinalizers(
+    client,
+    type,
+    obj,
+    (obj.metadata.finalizers ?? []).filter((f) => f !== finalizer),
+  );
+}
+
+function patchFinalizers<T extends KubeObject>(
+  client: KubeClient,
+  type: ResourceType,
+  obj: T,
+  finalizers: string[],
+): Promise<T> {
+  return client.patch<T>(type, obj.metadata.namespace, obj.metadata.name ?? '', {
+    metadata: { finalizers, resourceVersion: obj.metadata.resourceVersion },
+  });
+}

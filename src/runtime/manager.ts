@@ -1,0 +1,203 @@
+// The manager owns what controllers share: the client, the cache, the Event
+// recorder, metrics, probes and leader election. Every replica syncs its cache
+// and serves probes; only the leader runs controllers.
+import type { Logger } from 'pino';
+import type { KubeClient } from '../kube/client.js';
+import type { Metrics } from '../observability/metrics.js';
+import { Cache } from './cache.js';
+import { systemClock, type Clock } from './clock.js';
+import { Controller, type ControllerSpec } from './controller.js';
+import { EventRecorder } from './events.js';
+import { LeaderElector, type LeaderElectionOptions } from './leaderelection.js';
+import { HttpEndpoint, type Route } from './server.js';
+
+export interface ManagerOptions {
+  client: KubeClient;
+  log: Logger;
+  metrics: Metrics;
+  clock?: Clock;
+  /** Component name on Events. */
+  component: string;
+  /** Namespaces to watch; empty for all. */
+  namespaces: readonly string[];
+  /** Address for /metrics; undefined disables it. */
+  metricsAddress?: string;
+  /** Address for /healthz and /readyz; undefined disables them. May equal metricsAddress. */
+  probeAddress?: string;
+  /** Leader election; undefined runs controllers unconditionally. */
+  leaderElection?: LeaderElectionOptions;
+  /** How long a shutdown waits for running reconciles. */
+  shutdownTimeoutMs?: number;
+  informerWatchTimeoutSeconds?: readonly [number, number];
+}
+
+export type RunOutcome = 'stopped' | 'lost-leadership';
+
+export class Manager {
+  readonly cache: Cache;
+  readonly recorder: EventRecorder;
+  readonly clock: Clock;
+  private readonly controllers: Controller[] = [];
+  private readonly endpoints: HttpEndpoint[] = [];
+  private elector: LeaderElector | undefined;
+  private running = false;
+  readonly ports: { metrics?: number; probe?: number } = {};
+
+  constructor(readonly opts: ManagerOptions) {
+    const { client, log, metrics } = opts;
+    this.clock = opts.clock ?? systemClock;
+    client.observer = (method, code, seconds): void => {
+      metrics.restRequests.inc({ method, code: String(code) });
+      metrics.restLatency.observe({ method }, seconds);
+    };
+    this.cache = new Cache(client, log.child({ component: 'cache' }), {
+      namespaces: opts.namespaces,
+      informer: {
+        onError: (kind, _err, resource): void => {
+          metrics.informerErrors.inc({ resource, kind });
+        },
+        ...(opts.informerWatchTimeoutSeconds !== undefined
+          ? { watchTimeoutSeconds: opts.informerWatchTimeoutSeconds }
+          : {}),
+      },
+    });
+    this.recorder = new EventRecorder(client, log.child({ component: 'events' }), this.clock, {
+      component: opts.component,
+      onRecord: (type, reason): void => {
+        metrics.eventsEmitted.inc({ type, reason });
+      },
+    });
+  }
+
+  get client(): KubeClient {
+    return this.opts.client;
+  }
+
+  get log(): Logger {
+    return this.opts.log;
+  }
+
+  get isLeader(): boolean {
+    return this.opts.leaderElection === undefined ? this.running : (this.elector?.isLeader ?? false);
+  }
+
+  add(spec: ControllerSpec): Controller {
+    const controller = new Controller(spec, this.cache, this.opts.metrics, this.opts.log);
+    controller.prepare();
+    this.controllers.push(controller);
+    return controller;
+  }
+
+  /** Runs until the signal aborts (graceful stop) or leadership is lost. */
+  async run(signal: AbortSignal): Promise<RunOutcome> {
+    await this.serve();
+    this.cache.start();
+    let outcome: RunOutcome = 'stopped';
+    try {
+      await this.cache.waitForSync(signal);
+      if (!signal.aborted) outcome = await this.lead(signal);
+    } finally {
+      await this.shutdown();
+    }
+    return outcome;
+  }
+
+  private async lead(signal: AbortSignal): Promise<RunOutcome> {
+    const le = this.opts.leaderElection;
+    if (le === undefined) {
+      this.startControllers();
+      await new Promise<void>((resolve) => {
+        signal.addEventListener(
+          'abort',
+          () => {
+            resolve();
+          },
+          { once: true },
+        );
+      });
+      return 'stopped';
+    }
+    const elector = new LeaderElector(
+      this.opts.client,
+      le,
+      this.opts.log.child({ component: 'leader-election' }),
+    );
+    this.elector = elector;
+    const gauge = this.opts.metrics.leaderStatus;
+    gauge.set({ name: le.name }, 0);
+    // Stop the controllers before the lease is released, so two leaders never overlap.
+    const stopping = new AbortController();
+    signal.addEventListener(
+      'abort',
+      () =>
+        void this.stopControllers().then(() => {
+          stopping.abort();
+        }),
+      { once: true },
+    );
+    const result = await elector.run(stopping.signal, {
+      onStartedLeading: () => {
+        gauge.set({ name: le.name }, 1);
+        this.startControllers();
+      },
+      onStoppedLeading: () => {
+        gauge.set({ name: le.name }, 0);
+      },
+      onNewLeader: (identity) => {
+        this.opts.log.info({ leader: identity }, 'leader observed');
+      },
+    });
+    gauge.set({ name: le.name }, 0);
+    return result === 'lost' ? 'lost-leadership' : 'stopped';
+  }
+
+  private startControllers(): void {
+    this.running = true;
+    for (const c of this.controllers) c.start();
+    this.opts.log.info({ controllers: this.controllers.map((c) => c.spec.name) }, 'controllers started');
+  }
+
+  private async stopControllers(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    await Promise.all(this.controllers.map((c) => c.stop(this.opts.shutdownTimeoutMs)));
+  }
+
+  private async shutdown(): Promise<void> {
+    await this.stopControllers();
+    await this.recorder.flush();
+    await this.cache.stop();
+    await Promise.all(this.endpoints.map((e) => e.close()));
+    this.opts.client.close();
+  }
+
+  private async serve(): Promise<void> {
+    const metricsRoute: Route = async () => {
+      for (const c of this.controllers) c.sample();
+      const out = await this.opts.metrics.render();
+      return { status: 200, contentType: out.contentType, body: out.body };
+    };
+    const healthz: Route = () => Promise.resolve({ status: 200, body: 'ok\n' });
+    const readyz: Route = () =>
+      Promise.resolve(
+        this.cache.hasSynced ? { status: 200, body: 'ok\n' } : { status: 503, body: 'cache not synced\n' },
+      );
+    const { metricsAddress, probeAddress } = this.opts;
+    if (metricsAddress !== undefined && metricsAddress === probeAddress) {
+      const all = new HttpEndpoint({ '/metrics': metricsRoute, '/healthz': healthz, '/readyz': readyz });
+      this.ports.metrics = this.ports.probe = await all.listen(metricsAddress);
+      this.endpoints.push(all);
+      return;
+    }
+    if (metricsAddress !== undefined) {
+      const m = new HttpEndpoint({ '/metrics': metricsRoute });
+      this.ports.metrics = await m.listen(metricsAddress);
+      this.endpoints.push(m);
+    }
+    if (probeAddress !== undefined) {
+      const p = new HttpEndpoint({ '/healthz': healthz, '/readyz': readyz });
+      this.ports.probe = await p.listen(probeAddress);
+      this.endpoints.push(p);
+    }
+  }
+}

@@ -1,0 +1,97 @@
+// The runtime drives a trivial controller to convergence over 1,000 objects,
+// reports what it did in its metrics, and writes nothing once converged.
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { test } from 'node:test';
+import { coreTypes } from '../../../src/kube/resource.js';
+import { createTestNamespace } from '../../support/kube.js';
+import { metricValue, startTestManager, testClient } from '../../support/operator.js';
+import { eventually } from '../../support/wait.js';
+import { mirrorName, registerMirror, sourceLabel, type ConfigMap } from './mirror-controller.js';
+
+const count = 1000;
+
+async function createSources(ns: string, names: string[]): Promise<void> {
+  const client = testClient();
+  const queue = [...names];
+  const worker = async (): Promise<void> => {
+    for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+      await client.create<ConfigMap>(coreTypes.configMap, {
+        metadata: { name, namespace: ns, labels: { [sourceLabel]: 'true' } },
+        data: { value: name },
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+  client.close();
+}
+
+test('a controller on the runtime converges 1,000 objects and reports it in its metrics', async (t) => {
+  const ns = await createTestNamespace(t, 'rt-converge');
+  const running = await startTestManager(t, {
+    namespaces: [ns],
+    register: (mgr) => {
+      registerMirror(mgr, { concurrency: 8 });
+    },
+  });
+  const names = Array.from({ length: count }, (_, i) => `src-${String(i).padStart(4, '0')}`);
+  const started = performance.now();
+  await createSources(ns, names);
+
+  const client = testClient();
+  t.after(() => {
+    client.close();
+  });
+  await eventually(
+    `${count} mirrors`,
+    async () => {
+      const list = await client.list<ConfigMap>(coreTypes.configMap, ns);
+      const mirrors = list.items.filter((cm) => cm.metadata.name?.endsWith('-mirror'));
+      return mirrors.length === count ? mirrors : false;
+    },
+    { timeoutMs: 180_000, intervalMs: 1000 },
+  );
+  t.diagnostic(
+    `created ${count} sources and converged in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+
+  const mirror = await client.get<ConfigMap>(coreTypes.configMap, ns, mirrorName('src-0421'));
+  assert.deepEqual(mirror.data, { value: 'src-0421' });
+  assert.equal(mirror.metadata.ownerReferences?.[0]?.name, 'src-0421');
+
+  const text = await running.metrics();
+  assert.ok(
+    metricValue(text, 'controller_runtime_reconcile_total', { controller: 'mirror', result: 'success' }) >=
+      count,
+  );
+  assert.equal(
+    metricValue(text, 'controller_runtime_reconcile_total', { controller: 'mirror', result: 'error' }),
+    0,
+  );
+  assert.ok(
+    metricValue(text, 'controller_runtime_reconcile_time_seconds_count', { controller: 'mirror' }) >= count,
+  );
+  assert.ok(metricValue(text, 'workqueue_adds_total', { name: 'mirror' }) >= count);
+  assert.equal(metricValue(text, 'workqueue_depth', { name: 'mirror' }), 0);
+  assert.match(text, /workqueue_retries_total/);
+  assert.match(text, /workqueue_longest_running_processor_seconds\{name="mirror"\} 0/);
+  assert.ok(metricValue(text, 'rest_client_requests_total', { method: 'POST', code: '201' }) >= count);
+
+  // Converged means quiet: a change to a source is one more write, and idle means none.
+  const writes = (s: string): number =>
+    ['POST', 'PUT', 'PATCH', 'DELETE'].reduce(
+      (n, method) => n + metricValue(s, 'rest_client_requests_total', { method }),
+      0,
+    );
+  const before = writes(await running.metrics());
+  await sleep(3000);
+  assert.equal(writes(await running.metrics()), before, 'no API writes once converged');
+
+  await client.patch(coreTypes.configMap, ns, 'src-0007', { data: { value: 'changed' } });
+  await eventually('the mirror follows the change', async () => {
+    const m = await client.get<ConfigMap>(coreTypes.configMap, ns, mirrorName('src-0007'));
+    return m.data?.value === 'changed';
+  });
+  assert.equal(writes(await running.metrics()), before + 1, 'one change, one write');
+  assert.equal(running.settled(), false);
+});

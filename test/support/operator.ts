@@ -1,0 +1,84 @@
+// Runs a manager in the test process against the test cluster, with metrics
+// on a free loopback port, and stops it when the test ends.
+import type { TestContext } from 'node:test';
+import { KubeClient } from '../../src/kube/client.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { Metrics } from '../../src/observability/metrics.js';
+import { Manager, type RunOutcome } from '../../src/runtime/manager.js';
+import { loadTestKubeConfig } from './kube.js';
+
+export interface RunningManager {
+  mgr: Manager;
+  /** Settles only when the manager stops: a test can assert it did not. */
+  outcome: Promise<RunOutcome>;
+  settled: () => boolean;
+  metrics: () => Promise<string>;
+  stop: () => Promise<RunOutcome>;
+}
+
+/** A client of the test cluster with a generous rate limit, for fixtures. */
+export function testClient(): KubeClient {
+  return new KubeClient(loadTestKubeConfig(), { userAgent: 'svo-tests', qps: 500, burst: 1000 });
+}
+
+export async function startTestManager(
+  t: TestContext,
+  opts: {
+    namespaces: string[];
+    register: (mgr: Manager) => void;
+    logLevel?: 'silent' | 'info' | 'debug' | 'warn';
+  },
+): Promise<RunningManager> {
+  const client = new KubeClient(loadTestKubeConfig(), {
+    userAgent: 'svo-tests-operator',
+    qps: 200,
+    burst: 400,
+  });
+  const mgr = new Manager({
+    client,
+    log: createLogger(opts.logLevel ?? (process.env.SVO_TEST_LOG_LEVEL as 'info' | undefined) ?? 'silent'),
+    metrics: new Metrics({ processMetrics: false }),
+    component: 'svo-tests',
+    namespaces: opts.namespaces,
+    metricsAddress: '127.0.0.1:0',
+    probeAddress: '127.0.0.1:0',
+    shutdownTimeoutMs: 10_000,
+  });
+  opts.register(mgr);
+  const stop = new AbortController();
+  let isSettled = false;
+  const outcome = mgr.run(stop.signal).finally(() => {
+    isSettled = true;
+  });
+  const running: RunningManager = {
+    mgr,
+    outcome,
+    settled: () => isSettled,
+    metrics: async () => {
+      const res = await fetch(`http://127.0.0.1:${String(mgr.ports.metrics)}/metrics`);
+      return res.text();
+    },
+    stop: async () => {
+      stop.abort();
+      return outcome;
+    },
+  };
+  t.after(async () => {
+    await running.stop();
+  });
+  // ports are assigned as soon as the endpoints listen
+  for (let i = 0; i < 200 && mgr.ports.metrics === undefined; i++)
+    await new Promise((r) => setTimeout(r, 10));
+  return running;
+}
+
+/** The value of one sample in Prometheus text format; 0 when absent. */
+export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    const ok = Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`));
+    if (ok) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
