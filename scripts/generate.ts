@@ -1,9 +1,12 @@
 // Writes the CRDs, the TypeScript types and the field tables of docs/api.md
-// from the schema source in src/api/v1alpha1. With --check it writes nothing,
-// lists the files that differ and exits 1 (for CI and pre-commit hooks).
+// from the schema source in src/api/v1alpha1, and the RBAC and chart files
+// from src/controllers/permissions.ts (scripts/codegen/rbac.ts). With --check
+// it writes nothing, lists the files that differ and exits 1 (for CI and
+// pre-commit hooks).
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { generatedFiles, regenerateCommand, repoRoot } from './codegen/outputs.js';
+import { shippingFiles } from './codegen/rbac.js';
 
 async function current(path: string): Promise<string | undefined> {
   try {
@@ -16,7 +19,8 @@ async function current(path: string): Promise<string | undefined> {
 async function main(): Promise<number> {
   const check = process.argv.includes('--check');
   const stale: string[] = [];
-  for (const [path, content] of await generatedFiles()) {
+  const generated = await generatedFiles();
+  for (const [path, content] of [...generated, ...(await shippingFiles(generated))]) {
     if ((await current(path)) === content) continue;
     stale.push(path);
     if (check) continue;

@@ -66,6 +66,24 @@ const snapshotCrds = [
   'groupsnapshot.storage.k8s.io_volumegroupsnapshots.yaml',
 ];
 
+// helm stamps its version and the Kubernetes version `helm template` assumes
+// (.Capabilities.KubeVersion) the way its Makefile does: major + 1 and minor of
+// the client-go it was built with.
+function helmVersionFlags(version: string): string {
+  const gomod = readFileSync(join(toolsDir(), 'helm', 'go.mod'), 'utf8');
+  const [, major = '0', minor = '0'] = /k8s\.io\/client-go v(\d+)\.(\d+)/.exec(gomod) ?? [];
+  const pkg = 'helm.sh/helm/v3';
+  return [
+    '-s -w',
+    `-X ${pkg}/internal/version.version=${version}`,
+    `-X ${pkg}/internal/version.gitTreeState=clean`,
+    ...['pkg/lint/rules', 'pkg/chartutil'].flatMap((p) => [
+      `-X ${pkg}/${p}.k8sVersionMajor=${Number(major) + 1}`,
+      `-X ${pkg}/${p}.k8sVersionMinor=${minor}`,
+    ]),
+  ].join(' ');
+}
+
 /** The sidecars print this from --version; stamping it keeps their logs honest. */
 function sidecarVersionFlags(version: string): string {
   return `-s -w -X main.version=${version}`;
@@ -97,6 +115,13 @@ export const toolModules: readonly ToolModule[] = [
       const docs = kwokStages.map((rel) => readFileSync(join(root, rel), 'utf8').trim());
       writeFileSync(join(outDir, 'kwok-stages.yaml'), docs.join('\n---\n') + '\n');
     },
+  },
+  {
+    // Not part of the cluster: the shipping tests lint, render and install the chart with it.
+    module: 'helm',
+    versionOf: 'helm.sh/helm/v3',
+    ldflags: helmVersionFlags,
+    commands: [{ pkg: 'helm.sh/helm/v3/cmd/helm', bin: 'helm' }],
   },
   {
     module: 'csi-spec',
@@ -267,7 +292,7 @@ function prebuiltDir(): string | undefined {
 }
 
 export type BinaryName =
-  'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kubectl' | 'etcd' | 'kwok';
+  'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kubectl' | 'etcd' | 'kwok' | 'helm';
 
 export type StorageBinaryName =
   'csi-provisioner' | 'snapshot-controller' | 'csi-snapshotter' | 'csi-resizer' | 'csi-attacher';
@@ -326,6 +351,14 @@ export async function ensureBinaries(opts: { storage?: boolean } = {}): Promise<
   }
   const core = { paths: paths as Record<BinaryName, string>, kwokStages: kwokStagesFile };
   return opts.storage === true ? { ...core, storage: await storageBinaries() } : core;
+}
+
+/**
+ * Path of one binary (KUBEBUILDER_ASSETS first), building what is missing: for
+ * tests that run kubectl or helm themselves.
+ */
+export async function binaryPath(name: BinaryName): Promise<string> {
+  return (await ensureBinaries()).paths[name];
 }
 
 /** Removes cached builds whose key no longer matches the pinned versions. */

@@ -1,0 +1,208 @@
+// The Helm chart without a cluster: it lints, renders for both ways of
+// scoping, grants exactly the rules of src/controllers/permissions.ts (the
+// same as config/rbac/role.yaml), passes only flags the operator knows, and
+// its values schema turns a typo into a clear error.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { load } from 'js-yaml';
+import { generatedFiles } from '../../../scripts/codegen/outputs.js';
+import { shippingFiles } from '../../../scripts/codegen/rbac.js';
+import { clusterRules, leaderElectionRules, namespacedRules } from '../../../src/controllers/permissions.js';
+import {
+  chartDir,
+  helm,
+  manifests,
+  ok,
+  one,
+  only,
+  podSpec,
+  repoRoot,
+  rulesOf,
+  unknownFlags,
+  wildcards,
+  type Manifest,
+  type Rule,
+} from './tools.js';
+
+async function render(...args: string[]): Promise<Manifest[]> {
+  const out = ok(
+    await helm(['template', 'svo', chartDir, '--namespace', 'svo-system', ...args]),
+    'helm template',
+  );
+  return manifests(out);
+}
+
+/** Rules as the API server stores them: no undefined keys, in the order given. */
+function plain(rules: readonly Rule[]): Rule[] {
+  return JSON.parse(JSON.stringify(rules)) as Rule[];
+}
+
+async function roleYaml(): Promise<Manifest> {
+  return load(await readFile(join(repoRoot, 'config', 'rbac', 'role.yaml'), 'utf8')) as Manifest;
+}
+
+test('helm lint --strict passes with the default values and with watched namespaces', async () => {
+  ok(await helm(['lint', '--strict', chartDir]), 'helm lint');
+  ok(await helm(['lint', '--strict', chartDir, '--set', 'watchNamespaces={team-a,team-b}']), 'helm lint');
+});
+
+test('the shipping files are generated and current: config/rbac, the chart rules and CRDs', async () => {
+  const generated = await generatedFiles();
+  const stale: string[] = [];
+  for (const [path, content] of await shippingFiles(generated)) {
+    const onDisk = await readFile(join(repoRoot, path), 'utf8').catch(() => undefined);
+    if (onDisk !== content) stale.push(path);
+  }
+  assert.deepEqual(stale, [], 'run `npx tsx scripts/generate.ts` and commit the result');
+  const chartCrds = (await readdir(join(chartDir, 'crds'))).sort();
+  const crds = (await readdir(join(repoRoot, 'crds'))).sort();
+  assert.deepEqual(chartCrds, crds, 'the chart carries exactly the CRDs of crds/');
+});
+
+test('default values: everything in one ClusterRole, the same rules as config/rbac/role.yaml', async () => {
+  const docs = await render();
+  const kinds = docs.map((d) => d.kind).sort();
+  assert.deepEqual(kinds, [
+    'ClusterRole',
+    'ClusterRoleBinding',
+    'Deployment',
+    'Role',
+    'RoleBinding',
+    'Service',
+    'ServiceAccount',
+  ]);
+  const clusterRole = one(docs, 'ClusterRole');
+  assert.equal(clusterRole.metadata.name, 'svo-stateful-volume-operator-manager');
+  assert.deepEqual(rulesOf(clusterRole), rulesOf(await roleYaml()), 'chart RBAC differs from config/rbac');
+  assert.deepEqual(rulesOf(clusterRole), plain([...clusterRules, ...namespacedRules]));
+  const leader = one(docs, 'Role', 'svo-system');
+  assert.deepEqual(rulesOf(leader), plain(leaderElectionRules));
+  const sa = one(docs, 'ServiceAccount');
+  for (const binding of [...only(docs, 'ClusterRoleBinding'), ...only(docs, 'RoleBinding')]) {
+    assert.deepEqual(binding.subjects, [
+      { kind: 'ServiceAccount', name: sa.metadata.name, namespace: 'svo-system' },
+    ]);
+  }
+});
+
+test('watchNamespaces: a Role per namespace, and the ClusterRole keeps only cluster-scoped rules', async () => {
+  const docs = await render('--set', 'watchNamespaces={team-a,team-b}');
+  assert.deepEqual(rulesOf(one(docs, 'ClusterRole')), plain(clusterRules));
+  for (const ns of ['team-a', 'team-b']) {
+    assert.deepEqual(rulesOf(one(docs, 'Role', ns)), plain(namespacedRules), `Role in ${ns}`);
+    const binding = one(docs, 'RoleBinding', ns);
+    assert.deepEqual(binding.roleRef, {
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'Role',
+      name: 'svo-stateful-volume-operator-manager',
+    });
+    assert.deepEqual(binding.subjects, [
+      { kind: 'ServiceAccount', name: 'svo-stateful-volume-operator', namespace: 'svo-system' },
+    ]);
+  }
+  const env = podSpec(one(docs, 'Deployment')).containers[0]?.env ?? [];
+  assert.deepEqual(
+    env.find((e) => e.name === 'SVO_WATCH_NAMESPACES'),
+    { name: 'SVO_WATCH_NAMESPACES', value: 'team-a,team-b' },
+  );
+});
+
+test('no rule anywhere grants a wildcard', async () => {
+  const rendered = [...(await render()), ...(await render('--set', 'watchNamespaces={a}'))];
+  const rules = [
+    ...clusterRules,
+    ...namespacedRules,
+    ...leaderElectionRules,
+    ...rulesOf(await roleYaml()),
+    ...rendered.flatMap(rulesOf),
+  ];
+  assert.ok(rules.length > 0);
+  assert.deepEqual(wildcards(rules), []);
+  const resources = rules.flatMap((r) => r.resources ?? []);
+  assert.ok(!resources.includes('secrets'), 'the operator never reads secrets');
+});
+
+test('the Deployment: image, flags the operator knows, probes, resources, a locked-down container', async () => {
+  const deployment = one(await render(), 'Deployment');
+  assert.equal((deployment.spec as { replicas: number }).replicas, 2);
+  const pod = podSpec(deployment);
+  const [manager] = pod.containers;
+  assert.ok(manager);
+  assert.equal(manager.image, 'ghcr.io/stateful-dev/stateful-volume-operator:0.1.0');
+  const args = manager.args ?? [];
+  assert.deepEqual(unknownFlags(args), []);
+  for (const flag of [
+    '--leader-elect=true',
+    '--metrics-bind-address=:8080',
+    '--health-probe-bind-address=:8081',
+    '--leader-election-id=svo-stateful-volume-operator',
+    '--log-level=info',
+    '--concurrency=4',
+  ]) {
+    assert.ok(args.includes(flag), `${flag} in ${args.join(' ')}`);
+  }
+  assert.deepEqual(manager.env?.find((e) => e.name === 'POD_NAMESPACE')?.valueFrom, {
+    fieldRef: { fieldPath: 'metadata.namespace' },
+  });
+  assert.deepEqual(manager.livenessProbe?.httpGet, { path: '/healthz', port: 'health' });
+  assert.deepEqual(manager.readinessProbe?.httpGet, { path: '/readyz', port: 'health' });
+  assert.deepEqual(manager.ports?.find((p) => p.name === 'health')?.containerPort, 8081);
+  assert.deepEqual(manager.resources, {
+    requests: { cpu: '50m', memory: '128Mi' },
+    limits: { memory: '512Mi' },
+  });
+  assert.deepEqual(manager.securityContext, {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    capabilities: { drop: ['ALL'] },
+    seccompProfile: { type: 'RuntimeDefault' },
+  });
+  assert.equal(pod.securityContext?.runAsNonRoot, true);
+});
+
+test('values reach the manifests: leader election off, image digest, ServiceMonitor', async () => {
+  const docs = await render(
+    '--set',
+    'replicaCount=1,leaderElection.enabled=false,logLevel=debug',
+    '--set',
+    'image.digest=sha256:' + 'a'.repeat(64),
+    '--set',
+    'metrics.serviceMonitor.enabled=true',
+  );
+  const [manager] = podSpec(one(docs, 'Deployment')).containers;
+  assert.ok(manager);
+  const args = manager.args ?? [];
+  assert.ok(args.includes('--leader-elect=false'), args.join(' '));
+  assert.ok(args.includes('--log-level=debug'), args.join(' '));
+  assert.equal(manager.image, `ghcr.io/stateful-dev/stateful-volume-operator@sha256:${'a'.repeat(64)}`);
+  assert.equal(only(docs, 'Role').length, 0, 'no leader election Role without leader election');
+  const monitor = one(docs, 'ServiceMonitor');
+  assert.deepEqual((monitor.spec as { endpoints: unknown[] }).endpoints, [
+    { port: 'metrics', path: '/metrics', interval: '30s', scrapeTimeout: '10s' },
+  ]);
+});
+
+test('the values schema rejects bad values with a message naming the field', async () => {
+  const cases: { set: string; says: RegExp }[] = [
+    { set: 'replicaCount=two', says: /at '\/replicaCount': got string, want integer/ },
+    { set: 'logLevel=verbose', says: /at '\/logLevel': value must be one of 'trace', 'debug', 'info'/ },
+    { set: 'imagee.tag=1', says: /additional properties 'imagee' not allowed/ },
+    { set: 'watchNamespaces={Team_A}', says: /at '\/watchNamespaces\/0': 'Team_A' does not match pattern/ },
+    { set: 'resources.limits.memory=lots', says: /at '\/resources\/limits\/memory': 'lots' does not match/ },
+  ];
+  for (const { set, says } of cases) {
+    const result = await helm(['template', 'svo', chartDir, '--set', set]);
+    assert.notEqual(result.code, 0, `--set ${set} must be rejected`);
+    assert.match(result.stderr, /values don't meet the specifications of the schema/, set);
+    assert.match(result.stderr, says, set);
+  }
+});
+
+test('two replicas without leader election are refused', async () => {
+  const result = await helm(['template', 'svo', chartDir, '--set', 'leaderElection.enabled=false']);
+  assert.notEqual(result.code, 0);
+  assert.match(result.stderr, /replicaCount > 1 needs leaderElection.enabled/);
+});
