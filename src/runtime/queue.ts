@@ -89,9 +89,9 @@ export class WorkQueue {
 
   /** The next key to process, or undefined once the queue is shut down. */
   get(): Promise<string | undefined> {
+    if (this.stopping) return Promise.resolve(undefined);
     const key = this.ready.shift();
     if (key !== undefined) return Promise.resolve(this.start(key));
-    if (this.stopping) return Promise.resolve(undefined);
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 

@@ -1,0 +1,142 @@
+// Two operator processes share one Lease: only the leader reconciles, a
+// SIGKILLed leader is replaced once its lease runs out, and a SIGTERMed one
+// hands over at once by releasing the lease.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { repoRoot } from '../../cluster/layout.js';
+import { coreTypes } from '../../../src/kube/resource.js';
+import type { KubeObject } from '../../../src/kube/wire.js';
+import { createTestNamespace, testKubeconfigPath } from '../../support/kube.js';
+import { metricValue, testClient } from '../../support/operator.js';
+import { eventually } from '../../support/wait.js';
+import { sourceLabel, type ConfigMap } from './mirror-controller.js';
+
+const lease = { duration: 6, renew: 4, retry: 1 };
+
+interface Operator {
+  child: ChildProcess;
+  port: number;
+  exited: Promise<number | null>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => { resolve(); }));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+async function startOperator(t: TestContext, ns: string): Promise<Operator> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(repoRoot, 'test/integration/runtime/mirror-operator.ts'),
+      `--kubeconfig=${testKubeconfigPath()}`,
+      `--namespaces=${ns}`,
+      '--leader-elect',
+      `--leader-election-namespace=${ns}`,
+      '--leader-election-id=mirror',
+      `--lease-duration=${String(lease.duration)}s`,
+      `--renew-deadline=${String(lease.renew)}s`,
+      `--retry-period=${String(lease.retry)}s`,
+      `--metrics-bind-address=127.0.0.1:${String(port)}`,
+      `--health-probe-bind-address=127.0.0.1:${String(port)}`,
+      '--log-level=warn',
+    ],
+    { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => { resolve(code); }));
+  t.after(() => {
+    child.kill('SIGKILL');
+  });
+  return { child, port, exited };
+}
+
+async function scrape(op: Operator): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${String(op.port)}/metrics`);
+  return res.text();
+}
+
+const isLeader = async (op: Operator): Promise<boolean> =>
+  metricValue(await scrape(op), 'leader_election_master_status', { name: 'mirror' }) === 1;
+const reconciles = async (op: Operator): Promise<number> =>
+  metricValue(await scrape(op), 'controller_runtime_reconcile_total', { controller: 'mirror' });
+
+interface Lease extends KubeObject {
+  spec?: { holderIdentity?: string; leaseTransitions?: number };
+}
+
+async function createSources(ns: string, prefix: string, n: number): Promise<void> {
+  const client = testClient();
+  for (let i = 0; i < n; i++) {
+    await client.create<ConfigMap>(coreTypes.configMap, {
+      metadata: { name: `${prefix}-${String(i)}`, namespace: ns, labels: { [sourceLabel]: 'true' } },
+      data: { value: String(i) },
+    });
+  }
+  client.close();
+}
+
+async function mirrors(ns: string): Promise<number> {
+  const client = testClient();
+  const list = await client.list<ConfigMap>(coreTypes.configMap, ns);
+  client.close();
+  return list.items.filter((cm) => cm.metadata.name?.endsWith('-mirror')).length;
+}
+
+test('with two processes only the leader reconciles, and the standby takes over when the leader dies', async (t) => {
+  const ns = await createTestNamespace(t, 'rt-leader');
+  const a = await startOperator(t, ns);
+  const b = await startOperator(t, ns);
+  const [leader, standby] = await eventually(
+    'one leader',
+    async () => {
+      const [la, lb] = await Promise.all([isLeader(a), isLeader(b)]);
+      if (la === lb) return false;
+      return la ? [a, b] : [b, a];
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
+
+  await createSources(ns, 'one', 20);
+  await eventually('20 mirrors from the leader', async () => (await mirrors(ns)) === 20);
+  assert.ok((await reconciles(leader)) >= 20);
+  assert.equal(await reconciles(standby), 0, 'the standby reconciled nothing');
+  assert.equal(
+    (await fetch(`http://127.0.0.1:${String(standby.port)}/readyz`)).status,
+    200,
+    'the standby is ready',
+  );
+
+  const killedAt = performance.now();
+  leader.child.kill('SIGKILL');
+  await eventually('the standby leads', () => isLeader(standby), { timeoutMs: 30_000, intervalMs: 100 });
+  const takeover = (performance.now() - killedAt) / 1000;
+  t.diagnostic(
+    `takeover ${takeover.toFixed(1)} s after SIGKILL (lease ${String(lease.duration)} s, retry ${String(lease.retry)} s)`,
+  );
+  // The standby times the lease from when it last saw it renewed, polling every retry period (+20 % jitter).
+  assert.ok(takeover <= lease.duration + 2 * lease.retry * 1.2 + 1, `takeover took ${takeover.toFixed(1)} s`);
+
+  await createSources(ns, 'two', 20);
+  await eventually('40 mirrors from the new leader', async () => (await mirrors(ns)) === 40);
+
+  const stoppedAt = performance.now();
+  standby.child.kill('SIGTERM');
+  assert.equal(await standby.exited, 0, 'a SIGTERMed leader drains and exits 0');
+  const client = testClient();
+  t.after(() => {
+    client.close();
+  });
+  const released = await client.get<Lease>(coreTypes.lease, ns, 'mirror');
+  assert.equal(released.spec?.holderIdentity ?? '', '', 'the lease was released on the way out');
+  t.diagnostic(`graceful stop took ${String(Math.round(performance.now() - stoppedAt))} ms`);
+});
