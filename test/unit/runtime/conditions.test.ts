@@ -71,7 +71,7 @@ test('setting one condition leaves the others and their order alone and does not
     out.map((c) => c.type),
     ['Ready', 'Attached'],
   );
-  assert.equal(before[1].status, 'False');
+  assert.equal(before[1]?.status, 'False');
   assert.equal(
     out[1]?.lastTransitionTime,
     '2026-01-01T00:00:00Z',
