@@ -1,0 +1,143 @@
+// The operator running with exactly the identity the chart gives it: RBAC from
+// the chart, a token of the chart's ServiceAccount, and the real operator
+// process. KWOK does not run containers, so the process runs here, but every
+// request it makes is authorised as the ServiceAccount in the cluster.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { ensureCrds } from '../../support/crds.js';
+import { createTestNamespace, loadTestKubeConfig, testKubeconfigPath } from '../../support/kube.js';
+import { metricValue } from '../../support/operator.js';
+import { eventually } from '../../support/wait.js';
+import { chartDir, helm, ok, repoRoot } from './tools.js';
+
+const kc = loadTestKubeConfig();
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => { resolve(); }));
+  if (address === null || typeof address === 'string') throw new Error('no free port');
+  return address.port;
+}
+
+/** A kubeconfig that authenticates with a fresh token of the ServiceAccount, nothing else. */
+async function serviceAccountKubeconfig(namespace: string, name: string): Promise<string> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const request = await core.createNamespacedServiceAccountToken({
+    namespace,
+    name,
+    body: { spec: { audiences: [], expirationSeconds: 3600 } },
+  });
+  const token = request.status?.token;
+  assert.ok(token, 'a token for the ServiceAccount');
+  const cluster = kc.getCurrentCluster();
+  assert.ok(cluster);
+  const sa = new KubeConfig();
+  sa.loadFromOptions({
+    clusters: [
+      {
+        name: 'test',
+        server: cluster.server,
+        caData: cluster.caData,
+        caFile: cluster.caFile,
+        skipTLSVerify: false,
+      },
+    ],
+    users: [{ name: 'operator', token }],
+    contexts: [{ name: 'operator', cluster: 'test', user: 'operator' }],
+    currentContext: 'operator',
+  });
+  const path = join(mkdtempSync(join(tmpdir(), 'svo-sa-')), 'kubeconfig');
+  writeFileSync(path, sa.exportConfig(), { mode: 0o600 });
+  return path;
+}
+
+async function uninstallOnExit(t: TestContext, release: string, namespace: string): Promise<void> {
+  t.after(async () => {
+    await helm(['uninstall', release, '--kubeconfig', testKubeconfigPath(), '--namespace', namespace]);
+    const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
+    const labelSelector = `app.kubernetes.io/instance=${release}`;
+    await rbac.deleteCollectionClusterRoleBinding({ labelSelector }).catch(() => undefined);
+    await rbac.deleteCollectionClusterRole({ labelSelector }).catch(() => undefined);
+  });
+  return Promise.resolve();
+}
+
+test('the operator runs with only the chart’s ServiceAccount: caches sync, it leads, nothing is forbidden', async (t) => {
+  await ensureCrds(kc);
+  const home = await createTestNamespace(t, 'op-home');
+  const watched = await createTestNamespace(t, 'op-apps');
+  const release = home;
+  await uninstallOnExit(t, release, home);
+  ok(
+    await helm([
+      'install',
+      release,
+      chartDir,
+      '--kubeconfig',
+      testKubeconfigPath(),
+      '--namespace',
+      home,
+      '--set',
+      `watchNamespaces={${watched}}`,
+      '--set',
+      'replicaCount=1',
+    ]),
+    'helm install',
+  );
+  const name = `${release}-stateful-volume-operator`;
+  const kubeconfig = await serviceAccountKubeconfig(home, name);
+  const port = await freePort();
+  let stderr = '';
+  let stdout = '';
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(repoRoot, 'src/main.ts'),
+      `--kubeconfig=${kubeconfig}`,
+      `--namespaces=${watched}`,
+      `--leader-election-namespace=${home}`,
+      `--leader-election-id=${name}`,
+      `--metrics-bind-address=127.0.0.1:${String(port)}`,
+      `--health-probe-bind-address=127.0.0.1:${String(port)}`,
+      '--log-level=info',
+    ],
+    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  t.after(() => {
+    child.kill('SIGKILL');
+  });
+
+  await eventually(
+    'the operator ready (every informer listed with the ServiceAccount’s rights)',
+    async () => (await fetch(`http://127.0.0.1:${String(port)}/readyz`)).status === 200,
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
+  await eventually('the operator leads', async () => {
+    const text = await (await fetch(`http://127.0.0.1:${String(port)}/metrics`)).text();
+    return metricValue(text, 'leader_election_master_status', { name }) === 1;
+  });
+  const text = await (await fetch(`http://127.0.0.1:${String(port)}/metrics`)).text();
+  assert.equal(
+    metricValue(text, 'rest_client_requests_total', { code: '403' }),
+    0,
+    'no request was forbidden',
+  );
+  assert.equal(metricValue(text, 'informer_errors_total'), 0, 'no list or watch failed');
+
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0, `exit after SIGTERM (stderr: ${stderr.slice(-500)})`);
+  assert.doesNotMatch(stdout, /forbidden/i);
+});
