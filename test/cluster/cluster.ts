@@ -1,7 +1,16 @@
 // The local cluster: etcd, kube-apiserver, kube-controller-manager,
 // kube-scheduler and one KWOK process per zone, all on loopback with free
 // ports. `up` returns once six nodes in three zones are Ready.
-import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, unlinkSync, lstatSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  lstatSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,6 +18,8 @@ import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, type V1Node } f
 import { ensureBinaries, type Binaries } from './build.js';
 import {
   apiserverArgs,
+  auditPolicy,
+  auditPolicyPath,
   controllerManagerArgs,
   etcdArgs,
   kwokArgs,
@@ -244,6 +255,7 @@ async function startApiserver(
   pki: Pki,
   profile: TimingProfile,
 ): Promise<void> {
+  writeFileSync(auditPolicyPath(state.runDir), auditPolicy);
   const args = apiserverArgs(state.runDir, ports, pki, timingProfiles[profile]);
   const rec = startProcess('kube-apiserver', bins.paths['kube-apiserver'], args, state.runDir);
   record(state, 'kube-apiserver', rec);

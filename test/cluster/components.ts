@@ -54,9 +54,33 @@ export function apiserverArgs(runDir: string, ports: Ports, pki: Pki, timings: T
     `--default-not-ready-toleration-seconds=${timings.defaultNotReadyTolerationSeconds}`,
     `--default-unreachable-toleration-seconds=${timings.defaultUnreachableTolerationSeconds}`,
     '--profiling=false',
+    // Every write, with its user agent: benchmarks count the operator's API
+    // writes from the server's own record, not from the operator's metrics.
+    `--audit-policy-file=${auditPolicyPath(runDir)}`,
+    `--audit-log-path=${auditLogPath(runDir)}`,
+    '--audit-log-maxsize=500',
+    '--audit-log-maxbackup=1',
     '--v=1',
   ];
 }
+
+export function auditPolicyPath(runDir: string): string {
+  return join(runDir, 'audit-policy.yaml');
+}
+
+export function auditLogPath(runDir: string): string {
+  return join(runDir, 'logs', 'audit.log');
+}
+
+/** Metadata of writes only (reads would dwarf them), one line per finished request. */
+export const auditPolicy = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: Metadata
+    verbs: [create, update, patch, delete, deletecollection]
+  - level: None
+`;
 
 function componentAuthArgs(kubeconfig: string): string[] {
   return [

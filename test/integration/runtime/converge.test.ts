@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { coreTypes } from '../../../src/kube/resource.js';
+import { auditedWrites } from '../../support/audit.js';
+import { clusterRunDir } from '../../support/control.js';
 import { createTestNamespace } from '../../support/kube.js';
 import { metricValue, startTestManager, testClient } from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
@@ -93,5 +95,17 @@ test('a controller on the runtime converges 1,000 objects and reports it in its 
     return m.data?.value === 'changed';
   });
   assert.equal(writes(await running.metrics()), before + 1, 'one change, one write');
+  // The API server's own record agrees: one create per object and the one update.
+  const runDir = clusterRunDir();
+  if (runDir !== undefined) {
+    await eventually('the audit log has caught up', async () => {
+      await Promise.resolve();
+      const mine = auditedWrites(runDir, 'svo-tests-operator').filter((w) => w.resource === 'configmaps');
+      return mine.length >= count + 1 ? mine : false;
+    });
+    const mine = auditedWrites(runDir, 'svo-tests-operator').filter((w) => w.resource === 'configmaps');
+    assert.equal(mine.filter((w) => w.verb === 'create').length, count);
+    assert.equal(mine.filter((w) => w.verb === 'update').length, 1);
+  }
   assert.equal(running.settled(), false);
 });
