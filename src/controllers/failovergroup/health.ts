@@ -1,0 +1,196 @@
+// Is a node really gone? Fencing a node that is alive can corrupt data (two
+// writers on one volume), so a node counts as failed only when every piece of
+// evidence agrees, and the operator refuses to fence when what it sees looks
+// more like its own trouble than the node's:
+//
+// 1. The node's Ready condition is not True.
+// 2. The node's Lease (kube-node-lease) has not been renewed for detectionSeconds, measured on the
+//    operator's own clock from when it first saw the current renewTime (clock skew between the
+//    kubelet and the operator does not matter).
+// 3. The operator's view was live for that whole window: its watch of Leases was connected, so "not
+//    renewed" is not "not heard about". Callers pass when that view last (re)started.
+// 4. Not every node looks unhealthy at once, and not a majority of all nodes: a whole cluster going
+//    quiet at the same moment is an API server, etcd or network partition seen from here.
+//
+// Everything is passed in; nothing here reads the clock or the API.
+
+export interface NodeObservation {
+  name: string;
+  zone: string | undefined;
+  /** status of the node's Ready condition; undefined when it has none. */
+  ready: 'True' | 'False' | 'Unknown' | undefined;
+  /** When the operator first saw the node's current Lease renewTime (its own clock). */
+  leaseSeenAt: Date | undefined;
+}
+
+export interface HealthInput {
+  nodes: readonly NodeObservation[];
+  now: Date;
+  detectionSeconds: number;
+  /** When the operator's node and Lease watches last became live (start or reconnect). */
+  viewLiveSince: Date;
+}
+
+export type NodeVerdict =
+  | { name: string; zone: string | undefined; state: 'Healthy' }
+  | { name: string; zone: string | undefined; state: 'Suspect'; failedForSeconds: number }
+  | { name: string; zone: string | undefined; state: 'Failed'; failedForSeconds: number };
+
+export type HealthReport =
+  | { kind: 'Assessed'; nodes: NodeVerdict[] }
+  /** The operator cannot tell node failure from its own partition: fence nothing. */
+  | {
+      kind: 'Unsure';
+      reason: 'ViewNotLiveLongEnough' | 'MostNodesUnhealthy';
+      message: string;
+      nodes: NodeVerdict[];
+    };
+
+function silentSeconds(node: NodeObservation, now: Date): number {
+  if (node.ready === 'True') return 0;
+  if (node.leaseSeenAt === undefined) return Infinity;
+  return Math.max(0, (now.getTime() - node.leaseSeenAt.getTime()) / 1000);
+}
+
+function verdict(node: NodeObservation, input: HealthInput): NodeVerdict {
+  const { name, zone } = node;
+  const silent = silentSeconds(node, input.now);
+  if (silent === 0) return { name, zone, state: 'Healthy' };
+  const liveFor = (input.now.getTime() - input.viewLiveSince.getTime()) / 1000;
+  // A window the operator did not watch in full is not evidence of silence.
+  const evidence = Math.min(silent, liveFor);
+  return evidence >= input.detectionSeconds
+    ? { name, zone, state: 'Failed', failedForSeconds: evidence }
+    : { name, zone, state: 'Suspect', failedForSeconds: evidence };
+}
+
+export function assessNodes(input: HealthInput): HealthReport {
+  const nodes = input.nodes.map((n) => verdict(n, input));
+  const unhealthy = nodes.filter((n) => n.state !== 'Healthy').length;
+  if (nodes.length > 0 && unhealthy * 2 > nodes.length) {
+    return {
+      kind: 'Unsure',
+      reason: 'MostNodesUnhealthy',
+      message:
+        `${String(unhealthy)} of ${String(nodes.length)} nodes look unhealthy at once: that is more likely the ` +
+        'control plane or the network than the nodes, so nothing is fenced until most nodes are Ready again.',
+      nodes,
+    };
+  }
+  const liveFor = (input.now.getTime() - input.viewLiveSince.getTime()) / 1000;
+  if (liveFor < input.detectionSeconds && nodes.some((n) => n.state !== 'Healthy')) {
+    return {
+      kind: 'Unsure',
+      reason: 'ViewNotLiveLongEnough',
+      message:
+        `the operator has watched nodes for only ${liveFor.toFixed(0)} s since it (re)connected; a node is ` +
+        `declared failed only after ${String(input.detectionSeconds)} s of watched silence.`,
+      nodes,
+    };
+  }
+  return { kind: 'Assessed', nodes };
+}
+
+/** Nodes that may be fenced: Failed in an Assessed report, and hosting the group's pods. */
+export function nodesToFence(report: HealthReport, groupNodes: ReadonlySet<string>): NodeVerdict[] {
+  if (report.kind !== 'Assessed') return [];
+  return report.nodes.filter((n) => n.state === 'Failed' && groupNodes.has(n.name));
+}
+
+export interface ZoneHealth {
+  zone: string;
+  readyNodes: number;
+  nodes: number;
+}
+
+/** Per zone of the group: how many of its nodes are Ready. Zones with no nodes at all are listed too. */
+export function zoneHealth(zones: readonly string[], report: HealthReport): ZoneHealth[] {
+  return zones.map((zone) => {
+    const inZone = report.nodes.filter((n) => n.zone === zone);
+    return { zone, nodes: inZone.length, readyNodes: inZone.filter((n) => n.state === 'Healthy').length };
+  });
+}
+
+export interface PromotionCandidate {
+  zone: string;
+  /** The standby replica in that zone, if any, and the time of the backup it holds. */
+  standby?: { claim: string; backupTakenAt: Date | undefined };
+}
+
+export type PromotionDecision =
+  | { action: 'stay'; reason: 'ActiveZoneHealthy' | 'Unsure' }
+  | { action: 'promote'; zone: string; claim: string; dataLossSeconds: number }
+  | {
+      action: 'refuse';
+      reason: 'NoHealthyZone' | 'NoStandby' | 'DataLossTooLarge' | 'ManualPromotion';
+      message: string;
+    };
+
+export interface PromotionInput {
+  activeZone: string;
+  /** spec.zones in preference order. */
+  zones: readonly string[];
+  report: HealthReport;
+  candidates: readonly PromotionCandidate[];
+  promotion: 'Automatic' | 'Manual';
+  maxDataLossSeconds: number | undefined;
+  now: Date;
+}
+
+/** Whether to promote a standby when the active zone is lost, and which one. */
+export function decidePromotion(input: PromotionInput): PromotionDecision {
+  if (input.report.kind === 'Unsure') return { action: 'stay', reason: 'Unsure' };
+  const health = zoneHealth(input.zones, input.report);
+  const active = health.find((z) => z.zone === input.activeZone);
+  if (active !== undefined && active.readyNodes > 0) return { action: 'stay', reason: 'ActiveZoneHealthy' };
+  const healthy = health.filter((z) => z.zone !== input.activeZone && z.readyNodes > 0).map((z) => z.zone);
+  if (healthy.length === 0)
+    return {
+      action: 'refuse',
+      reason: 'NoHealthyZone',
+      message: 'no other zone of spec.zones has a Ready node',
+    };
+  const withStandby = healthy
+    .map((zone) => input.candidates.find((c) => c.zone === zone))
+    .find(
+      (c): c is PromotionCandidate & { standby: NonNullable<PromotionCandidate['standby']> } =>
+        c?.standby !== undefined,
+    );
+  if (withStandby === undefined)
+    return {
+      action: 'refuse',
+      reason: 'NoStandby',
+      message: `no standby replica in a healthy zone (${healthy.join(', ')}); add replicas to spec.placement`,
+    };
+  return promoteOrRefuse(withStandby.zone, withStandby.standby, input);
+}
+
+function promoteOrRefuse(
+  zone: string,
+  standby: { claim: string; backupTakenAt: Date | undefined },
+  input: PromotionInput,
+): PromotionDecision {
+  const loss =
+    standby.backupTakenAt === undefined
+      ? Infinity
+      : (input.now.getTime() - standby.backupTakenAt.getTime()) / 1000;
+  if (input.promotion === 'Manual')
+    return {
+      action: 'refuse',
+      reason: 'ManualPromotion',
+      message: `zone ${input.activeZone} is lost; promote ${standby.claim} in ${zone} by hand (data loss window ${fmt(loss)})`,
+    };
+  if (input.maxDataLossSeconds !== undefined && loss > input.maxDataLossSeconds)
+    return {
+      action: 'refuse',
+      reason: 'DataLossTooLarge',
+      message:
+        `the standby in ${zone} holds a backup ${fmt(loss)} old, more than maxDataLossSeconds ` +
+        `(${String(input.maxDataLossSeconds)} s); promote by hand if losing that is acceptable`,
+    };
+  return { action: 'promote', zone, claim: standby.claim, dataLossSeconds: loss };
+}
+
+function fmt(seconds: number): string {
+  return Number.isFinite(seconds) ? `${seconds.toFixed(0)} s` : 'unknown (no backup)';
+}

@@ -1,0 +1,231 @@
+// When is a node failed, when is the operator unsure, and which standby is
+// promoted when a zone is lost. Times are seconds after t0.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  assessNodes,
+  decidePromotion,
+  nodesToFence,
+  type NodeObservation,
+  type PromotionInput,
+} from '../../../src/controllers/failovergroup/health.js';
+
+const t0 = Date.parse('2026-11-22T10:00:00Z');
+const at = (s: number): Date => new Date(t0 + s * 1000);
+
+function node(
+  name: string,
+  zone: string,
+  ready: NodeObservation['ready'],
+  leaseSeenAtS?: number,
+): NodeObservation {
+  return { name, zone, ready, leaseSeenAt: leaseSeenAtS === undefined ? undefined : at(leaseSeenAtS) };
+}
+
+const healthy = [
+  node('a1', 'zone-a', 'True', 99),
+  node('b1', 'zone-b', 'True', 99),
+  node('c1', 'zone-c', 'True', 99),
+];
+
+const cases: {
+  name: string;
+  nodes: NodeObservation[];
+  now: number;
+  liveSince?: number;
+  want: { kind: string; failed?: string[]; suspect?: string[]; reason?: string };
+}[] = [
+  {
+    name: 'all nodes Ready means nothing is suspect',
+    nodes: [...healthy, node('a2', 'zone-a', 'True', 50)],
+    now: 100,
+    want: { kind: 'Assessed', failed: [], suspect: [] },
+  },
+  {
+    name: 'a NotReady node silent for less than detectionSeconds is only suspect',
+    nodes: [...healthy, node('a2', 'zone-a', 'Unknown', 90)],
+    now: 100,
+    want: { kind: 'Assessed', failed: [], suspect: ['a2'] },
+  },
+  {
+    name: 'a NotReady node silent for detectionSeconds is failed',
+    nodes: [...healthy, node('a2', 'zone-a', 'Unknown', 85)],
+    now: 100,
+    want: { kind: 'Assessed', failed: ['a2'], suspect: [] },
+  },
+  {
+    name: 'a NotReady node whose lease was renewed recently is not failed',
+    nodes: [...healthy, node('a2', 'zone-a', 'False', 98)],
+    now: 100,
+    want: { kind: 'Assessed', failed: [], suspect: ['a2'] },
+  },
+  {
+    name: 'a node with no lease ever seen counts only from when the view went live',
+    nodes: [...healthy, node('a2', 'zone-a', 'Unknown')],
+    now: 100,
+    liveSince: 90,
+    want: { kind: 'Unsure', reason: 'ViewNotLiveLongEnough' },
+  },
+  {
+    name: 'silence that began before the operator reconnected is not evidence: it is unsure',
+    nodes: [...healthy, node('a2', 'zone-a', 'Unknown', 10)],
+    now: 100,
+    liveSince: 95,
+    want: { kind: 'Unsure', reason: 'ViewNotLiveLongEnough' },
+  },
+  {
+    name: 'most nodes unhealthy at once is a partition, not failures',
+    nodes: [
+      node('a1', 'zone-a', 'Unknown', 0),
+      node('b1', 'zone-b', 'Unknown', 0),
+      node('c1', 'zone-c', 'True', 99),
+    ],
+    now: 100,
+    want: { kind: 'Unsure', reason: 'MostNodesUnhealthy' },
+  },
+  {
+    name: 'exactly half the nodes unhealthy, a whole zone of two, is still assessed',
+    nodes: [
+      node('a1', 'zone-a', 'Unknown', 0),
+      node('a2', 'zone-a', 'Unknown', 0),
+      node('b1', 'zone-b', 'True', 99),
+      node('c1', 'zone-c', 'True', 99),
+    ],
+    now: 100,
+    want: { kind: 'Assessed', failed: ['a1', 'a2'], suspect: [] },
+  },
+];
+
+for (const c of cases) {
+  test(c.name, () => {
+    const report = assessNodes({
+      nodes: c.nodes,
+      now: at(c.now),
+      detectionSeconds: 15,
+      viewLiveSince: at(c.liveSince ?? 0),
+    });
+    assert.equal(report.kind, c.want.kind);
+    if (report.kind === 'Unsure') {
+      assert.equal(report.reason, c.want.reason);
+      assert.deepEqual(
+        nodesToFence(report, new Set(c.nodes.map((n) => n.name))),
+        [],
+        'an unsure report fences nothing',
+      );
+      return;
+    }
+    const names = (state: string): string[] =>
+      report.nodes.filter((n) => n.state === state).map((n) => n.name);
+    assert.deepEqual(names('Failed'), c.want.failed);
+    assert.deepEqual(names('Suspect'), c.want.suspect);
+  });
+}
+
+test('only failed nodes that host the group’s pods are fenced', () => {
+  const report = assessNodes({
+    nodes: [...healthy, node('a2', 'zone-a', 'Unknown', 0), node('b2', 'zone-b', 'Unknown', 0)],
+    now: at(100),
+    detectionSeconds: 15,
+    viewLiveSince: at(0),
+  });
+  assert.deepEqual(
+    nodesToFence(report, new Set(['a2', 'c1'])).map((n) => n.name),
+    ['a2'],
+  );
+});
+
+const zoneALost = assessNodes({
+  nodes: [
+    node('a1', 'zone-a', 'Unknown', 0),
+    node('b1', 'zone-b', 'True', 99),
+    node('c1', 'zone-c', 'True', 99),
+  ],
+  now: at(100),
+  detectionSeconds: 15,
+  viewLiveSince: at(0),
+});
+
+function promotion(over: Partial<PromotionInput>): PromotionInput {
+  return {
+    activeZone: 'zone-a',
+    zones: ['zone-a', 'zone-b', 'zone-c'],
+    report: zoneALost,
+    candidates: [
+      { zone: 'zone-b', standby: { claim: 'db-zone-b', backupTakenAt: at(40) } },
+      { zone: 'zone-c', standby: { claim: 'db-zone-c', backupTakenAt: at(90) } },
+    ],
+    promotion: 'Automatic',
+    maxDataLossSeconds: 300,
+    now: at(100),
+    ...over,
+  };
+}
+
+const promotions: { name: string; input: PromotionInput; want: Record<string, unknown> }[] = [
+  {
+    name: 'the standby in the next preferred zone is promoted, even if a later zone is fresher',
+    input: promotion({}),
+    want: { action: 'promote', zone: 'zone-b', claim: 'db-zone-b', dataLossSeconds: 60 },
+  },
+  {
+    name: 'a healthy active zone stays',
+    input: promotion({ activeZone: 'zone-b' }),
+    want: { action: 'stay', reason: 'ActiveZoneHealthy' },
+  },
+  {
+    name: 'a preferred zone without a standby is skipped for the next one with one',
+    input: promotion({
+      candidates: [
+        { zone: 'zone-b' },
+        { zone: 'zone-c', standby: { claim: 'db-zone-c', backupTakenAt: at(90) } },
+      ],
+    }),
+    want: { action: 'promote', zone: 'zone-c', claim: 'db-zone-c', dataLossSeconds: 10 },
+  },
+  {
+    name: 'a standby older than maxDataLossSeconds is refused',
+    input: promotion({ maxDataLossSeconds: 30 }),
+    want: { action: 'refuse', reason: 'DataLossTooLarge' },
+  },
+  {
+    name: 'a standby that never received a backup is refused when a loss limit is set',
+    input: promotion({
+      candidates: [{ zone: 'zone-b', standby: { claim: 'db-zone-b', backupTakenAt: undefined } }],
+    }),
+    want: { action: 'refuse', reason: 'DataLossTooLarge' },
+  },
+  {
+    name: 'manual promotion only reports',
+    input: promotion({ promotion: 'Manual' }),
+    want: { action: 'refuse', reason: 'ManualPromotion' },
+  },
+  {
+    name: 'no standby anywhere healthy is refused with advice',
+    input: promotion({ candidates: [] }),
+    want: { action: 'refuse', reason: 'NoStandby' },
+  },
+  {
+    name: 'an unsure health report never promotes',
+    input: promotion({
+      report: assessNodes({
+        nodes: [
+          node('a1', 'zone-a', 'Unknown', 0),
+          node('b1', 'zone-b', 'Unknown', 0),
+          node('c1', 'zone-c', 'True', 99),
+        ],
+        now: at(100),
+        detectionSeconds: 15,
+        viewLiveSince: at(0),
+      }),
+    }),
+    want: { action: 'stay', reason: 'Unsure' },
+  },
+];
+
+for (const p of promotions) {
+  test(p.name, () => {
+    const decision = decidePromotion(p.input) as unknown as Record<string, unknown>;
+    for (const [k, v] of Object.entries(p.want))
+      assert.equal(decision[k], v, `${k} of ${JSON.stringify(decision)}`);
+  });
+}
