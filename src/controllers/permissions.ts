@@ -22,6 +22,8 @@ const read = ['get', 'list', 'watch'];
 export const clusterRules: readonly PolicyRule[] = [
   // Failover fences a dead node with the out-of-service taint; placement reads zones from node labels.
   { apiGroups: [''], resources: ['nodes'], verbs: [...read, 'patch'] },
+  // Node heartbeats: a node is failed only when its Lease in kube-node-lease stops being renewed.
+  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: read },
   // A claim's zone and reclaim policy live on its bound PersistentVolume.
   { apiGroups: [''], resources: ['persistentvolumes'], verbs: read },
   // A missing StorageClass or one that cannot expand is reported as a condition before a claim is made.
@@ -62,7 +64,7 @@ export const namespacedRules: readonly PolicyRule[] = [
     verbs: [...read, 'create', 'update', 'patch', 'delete'],
   },
   // A FailoverGroup's workload is a StatefulSet whose pods and claims it follows; it is never modified.
-  { apiGroups: ['apps'], resources: ['statefulsets'], verbs: read },
+  { apiGroups: ['apps'], resources: ['statefulsets', 'deployments'], verbs: read },
 ];
 
 /** Granted by a Role in the operator's own namespace only. */

@@ -122,13 +122,19 @@ export class KubeClient {
     type: ResourceType,
     namespace: string | undefined,
     name: string,
-    opts: { preconditionUid?: string; propagationPolicy?: 'Background' | 'Foreground' | 'Orphan' } = {},
+    opts: {
+      preconditionUid?: string;
+      propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
+      /** 0 force-deletes a pod whose kubelet is gone. */
+      gracePeriodSeconds?: number;
+    } = {},
   ): Promise<void> {
     const body = {
       apiVersion: 'v1',
       kind: 'DeleteOptions',
       ...(opts.preconditionUid !== undefined ? { preconditions: { uid: opts.preconditionUid } } : {}),
       ...(opts.propagationPolicy !== undefined ? { propagationPolicy: opts.propagationPolicy } : {}),
+      ...(opts.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: opts.gracePeriodSeconds } : {}),
     };
     try {
       await this.transport.request({ method: 'DELETE', path: resourcePath(type, namespace, name), body });

@@ -79,6 +79,7 @@ export class KubeTransport {
     query: RequestSpec['query'],
     onLine: (line: string) => void,
     signal: AbortSignal,
+    onOpen?: () => void,
   ): Promise<void> {
     const req = await this.open({ method: 'GET', path, query }, signal);
     const res = await responseOf(req);
@@ -86,6 +87,7 @@ export class KubeTransport {
       const text = await readAll(res);
       throw toApiError(res.statusCode ?? 0, text);
     }
+    onOpen?.();
     const lines = createInterface({ input: res, crlfDelay: Infinity });
     // onLine may throw (an ERROR event, bad JSON): that ends the stream with its error.
     let failure: unknown;

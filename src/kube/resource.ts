@@ -90,4 +90,5 @@ export const coreTypes = {
     plural: 'statefulsets',
     namespaced: true,
   },
+  deployment: { group: 'apps', version: 'v1', kind: 'Deployment', plural: 'deployments', namespaced: true },
 } as const satisfies Record<string, ResourceType>;

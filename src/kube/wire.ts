@@ -30,6 +30,9 @@ export interface KubeObject {
   metadata: ObjectMeta;
 }
 
+/** A client-node model type as a stored object: wire timestamps, metadata present. */
+export type Stored<T> = Wire<T> & KubeObject;
+
 export interface KubeList<T extends KubeObject> {
   apiVersion?: string;
   kind?: string;

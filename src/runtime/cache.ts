@@ -24,12 +24,16 @@ export class Cache {
   ) {}
 
   /** The informers of a type, created on first use (and started if the cache runs). */
-  informersFor<T extends KubeObject>(type: ResourceType): Informer<T>[] {
-    const id = resourceName(type);
+  informersFor<T extends KubeObject>(type: ResourceType, inNamespace?: string): Informer<T>[] {
+    const id = resourceName(type) + (inNamespace === undefined ? '' : ` in ${inNamespace}`);
     let list = this.informers.get(id);
     if (list === undefined) {
       const namespaces: (string | undefined)[] =
-        type.namespaced && this.opts.namespaces.length > 0 ? [...this.opts.namespaces] : [undefined];
+        inNamespace !== undefined
+          ? [inNamespace]
+          : type.namespaced && this.opts.namespaces.length > 0
+            ? [...this.opts.namespaces]
+            : [undefined];
       list = namespaces.map(
         (namespace) =>
           new Informer<KubeObject>(this.client, type, this.log, {

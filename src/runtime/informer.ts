@@ -44,6 +44,7 @@ export class Informer<T extends KubeObject> {
   private loop: Promise<void> | undefined;
   private syncedResolve: (() => void) | undefined;
   private isSynced = false;
+  private live: Date | undefined;
   readonly synced: Promise<void>;
   readonly name: string;
 
@@ -63,6 +64,15 @@ export class Informer<T extends KubeObject> {
   addHandler(handler: InformerHandler<T>): void {
     this.handlers.push(handler);
     for (const obj of this.store.values()) this.dispatch(handler, 'add', obj);
+  }
+
+  /**
+   * Since when this informer's view has been continuously live (listed or
+   * watching), undefined while it is failing. A watch that merely timed out
+   * and was reopened does not reset it.
+   */
+  get liveSince(): Date | undefined {
+    return this.live;
   }
 
   get hasSynced(): boolean {
@@ -94,6 +104,7 @@ export class Informer<T extends KubeObject> {
         await this.watch();
         failures = 0;
       } catch (err) {
+        this.live = undefined;
         if (this.stopped()) break;
         if (isGone(err)) {
           this.log.info({ informer: this.name }, 'resourceVersion expired (410 Gone); relisting');
@@ -140,6 +151,7 @@ export class Informer<T extends KubeObject> {
     } while (cont !== undefined && !this.abort.signal.aborted);
     this.replace(next);
     this.resourceVersion = rv;
+    this.live ??= new Date();
     if (!this.isSynced) {
       this.isSynced = true;
       this.syncedResolve?.();
@@ -195,6 +207,9 @@ export class Informer<T extends KubeObject> {
           this.onLine(line);
         },
         stream.signal,
+        () => {
+          this.live ??= new Date();
+        },
       );
     } finally {
       clearTimeout(watchdog);

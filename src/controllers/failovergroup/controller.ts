@@ -1,0 +1,35 @@
+// The FailoverGroup controller: node-failure detection and fencing for the
+// group's workload. Zone promotion and failback are decided by health.ts but
+// not yet acted on (see docs/failover.md).
+import type { FailoverGroup } from '../../api/v1alpha1/types.generated.js';
+import type { OperatorConfig } from '../../config.js';
+import { coreTypes } from '../../kube/resource.js';
+import { objectKey, type KubeObject } from '../../kube/wire.js';
+import type { Manager } from '../../runtime/manager.js';
+import { Heartbeats, nodeLeaseNamespace } from './heartbeats.js';
+import { reconcileFailoverGroup } from './reconcile.js';
+import { failoverGroupType } from './types.js';
+
+export function registerFailoverGroup(mgr: Manager, config: Pick<OperatorConfig, 'concurrency'>): void {
+  const heartbeats = new Heartbeats(mgr.clock);
+  // Registered before the controller so the heartbeat record fills while a standby waits to lead.
+  for (const inf of mgr.cache.informersFor(coreTypes.lease, nodeLeaseNamespace))
+    inf.addHandler(heartbeats.onLease);
+  const allGroups = (): string[] => mgr.cache.list<FailoverGroup>(failoverGroupType).map(objectKey);
+  const groupsIn = (obj: KubeObject): string[] =>
+    mgr.cache.list<FailoverGroup>(failoverGroupType, obj.metadata.namespace).map(objectKey);
+  mgr.add({
+    name: 'failovergroup',
+    forType: failoverGroupType,
+    watches: [
+      { type: coreTypes.node, map: allGroups },
+      { type: coreTypes.pod, map: groupsIn },
+      { type: coreTypes.statefulSet, map: groupsIn },
+      { type: coreTypes.deployment, map: groupsIn },
+      { type: coreTypes.persistentVolumeClaim, map: () => [] },
+      { type: coreTypes.volumeAttachment, map: () => [] },
+    ],
+    concurrency: config.concurrency,
+    reconcile: (req) => reconcileFailoverGroup(mgr, heartbeats, req),
+  });
+}

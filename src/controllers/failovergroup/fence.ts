@@ -1,0 +1,81 @@
+// Fencing one failed node for one group, and undoing it. Every write is
+// limited to what the group owns: its pods on that node and the attachments
+// of their volumes; the node itself only gets (and loses) our taint.
+import type { V1Node, V1PersistentVolumeClaim, V1Taint, V1VolumeAttachment } from '@kubernetes/client-node';
+import type { KubeClient } from '../../kube/client.js';
+import { coreTypes } from '../../kube/resource.js';
+import type { Stored, Wire } from '../../kube/wire.js';
+import type { Cache } from '../../runtime/cache.js';
+import { claimsOf, type Pod } from './workload.js';
+
+export type Node = Stored<V1Node>;
+
+/** The taint that tells Kubernetes a node is gone for good (non-graceful node shutdown). */
+export const outOfServiceTaint: Wire<V1Taint> = {
+  key: 'node.kubernetes.io/out-of-service',
+  value: 'nodeshutdown',
+  effect: 'NoExecute',
+};
+
+/** Marks the taint as ours, so we remove only what we added. */
+export const fencedByAnnotation = 'storage.stateful.dev/fenced-by';
+
+export function isTainted(node: Node): boolean {
+  return node.spec?.taints?.some((t) => t.key === outOfServiceTaint.key) ?? false;
+}
+
+export function isNodeReady(node: Node): boolean {
+  return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+/** Taints the node; the resourceVersion read makes a concurrent taint change a conflict, not a loss. */
+export async function taintNode(client: KubeClient, node: Node, owner: string): Promise<void> {
+  if (isTainted(node)) return;
+  await client.patch(coreTypes.node, undefined, node.metadata.name ?? '', {
+    metadata: {
+      resourceVersion: node.metadata.resourceVersion,
+      annotations: { [fencedByAnnotation]: owner },
+    },
+    spec: { taints: [...(node.spec?.taints ?? []), outOfServiceTaint] },
+  });
+}
+
+export async function untaintNode(client: KubeClient, node: Node): Promise<void> {
+  await client.patch(coreTypes.node, undefined, node.metadata.name ?? '', {
+    metadata: { resourceVersion: node.metadata.resourceVersion, annotations: { [fencedByAnnotation]: null } },
+    spec: { taints: (node.spec?.taints ?? []).filter((t) => t.key !== outOfServiceTaint.key) },
+  });
+}
+
+/** Force-deletes the group's pods on the node: its kubelet is gone and will never confirm. */
+export async function evictPods(client: KubeClient, pods: readonly Pod[]): Promise<number> {
+  for (const pod of pods) {
+    await client.delete(coreTypes.pod, pod.metadata.namespace, pod.metadata.name ?? '', {
+      gracePeriodSeconds: 0,
+      ...(pod.metadata.uid !== undefined ? { preconditionUid: pod.metadata.uid } : {}),
+    });
+  }
+  return pods.length;
+}
+
+/** Deletes the attachments of the pods' volumes to the node, so they can attach elsewhere. */
+export async function detachVolumes(
+  client: KubeClient,
+  cache: Cache,
+  node: string,
+  pods: readonly Pod[],
+): Promise<number> {
+  const namespace = pods[0]?.metadata.namespace;
+  const volumes = new Set<string>();
+  for (const claim of claimsOf(pods)) {
+    const pvc = cache.get<Stored<V1PersistentVolumeClaim>>(coreTypes.persistentVolumeClaim, namespace, claim);
+    if (pvc?.spec?.volumeName !== undefined) volumes.add(pvc.spec.volumeName);
+  }
+  const stale = cache.list<Stored<V1VolumeAttachment>>(
+    coreTypes.volumeAttachment,
+    undefined,
+    (va) => va.spec.nodeName === node && volumes.has(va.spec.source.persistentVolumeName ?? ''),
+  );
+  for (const va of stale) await client.delete(coreTypes.volumeAttachment, undefined, va.metadata.name ?? '');
+  return stale.length;
+}

@@ -1,0 +1,59 @@
+// What the group looks like right now: its pods, the nodes they run on, and
+// the health verdict of every node, from the cache and the heartbeat record.
+import type { FailoverGroup } from '../../api/v1alpha1/types.generated.js';
+import { coreTypes } from '../../kube/resource.js';
+import type { Cache } from '../../runtime/cache.js';
+import type { Node } from './fence.js';
+import { assessNodes, type HealthReport, type NodeObservation } from './health.js';
+import { nodeLeaseNamespace, type Heartbeats } from './heartbeats.js';
+import { groupPods, workloadSelector, type Pod } from './workload.js';
+
+export const zoneLabel = 'topology.kubernetes.io/zone';
+
+export interface GroupView {
+  pods: Pod[];
+  nodes: Node[];
+  /** Nodes the group's pods are bound to. */
+  groupNodes: Set<string>;
+  report: HealthReport;
+  workloadFound: boolean;
+}
+
+function readyStatus(node: Node): NodeObservation['ready'] {
+  const status = node.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+  return status === 'True' || status === 'False' || status === 'Unknown' ? status : undefined;
+}
+
+/** The later of the times the node and node-Lease watches became live; now when either is down. */
+function viewLiveSince(cache: Cache, now: Date): Date {
+  const informers = [
+    ...cache.informersFor(coreTypes.node),
+    ...cache.informersFor(coreTypes.lease, nodeLeaseNamespace),
+  ];
+  let since = 0;
+  for (const inf of informers) {
+    const live = inf.liveSince;
+    if (live === undefined) return now;
+    since = Math.max(since, live.getTime());
+  }
+  return new Date(since);
+}
+
+export function observeGroup(cache: Cache, heartbeats: Heartbeats, fg: FailoverGroup, now: Date): GroupView {
+  const selector = workloadSelector(cache, fg);
+  const pods = selector === undefined ? [] : groupPods(cache, fg.metadata.namespace ?? '', selector);
+  const nodes = cache.list<Node>(coreTypes.node);
+  const report = assessNodes({
+    nodes: nodes.map((n) => ({
+      name: n.metadata.name ?? '',
+      zone: n.metadata.labels?.[zoneLabel],
+      ready: readyStatus(n),
+      leaseSeenAt: heartbeats.seenAt(n.metadata.name ?? ''),
+    })),
+    now,
+    detectionSeconds: fg.spec.nodeFailure?.detectionSeconds ?? 15,
+    viewLiveSince: viewLiveSince(cache, now),
+  });
+  const groupNodes = new Set(pods.map((p) => p.spec?.nodeName).filter((n): n is string => n !== undefined));
+  return { pods, nodes, groupNodes, report, workloadFound: selector !== undefined };
+}

@@ -1,0 +1,50 @@
+// One pass over a FailoverGroup: observe, fence what failed, release what
+// recovered, write status, and come back when a suspect node's detection
+// window ends.
+import { failoverGroupResource, type FailoverGroup } from '../../api/v1alpha1/types.generated.js';
+import type { ReconcileRequest } from '../../runtime/controller.js';
+import type { Manager } from '../../runtime/manager.js';
+import { done, requeueAfter, type Result } from '../../runtime/result.js';
+import { writeStatus } from '../../runtime/status.js';
+import { fenceFailedNodes } from './fence-step.js';
+import type { Heartbeats } from './heartbeats.js';
+import { observeGroup } from './observe.js';
+import { failoverGroupType } from './types.js';
+import { computeStatus } from './status.js';
+import { releaseRecoveredNodes } from './unfence-step.js';
+
+export async function reconcileFailoverGroup(
+  mgr: Manager,
+  heartbeats: Heartbeats,
+  req: ReconcileRequest,
+): Promise<Result> {
+  const fg = mgr.cache.get<FailoverGroup>(failoverGroupType, req.namespace, req.name);
+  if (fg === undefined || fg.metadata.deletionTimestamp !== undefined) return done;
+  const now = mgr.clock.now();
+
+  const view = observeGroup(mgr.cache, heartbeats, fg, now);
+  const fenced = await fenceFailedNodes(mgr, fg, view, now);
+  const released = await releaseRecoveredNodes(mgr, fg, view);
+  const status = computeStatus({ fg, view, fenced, released, now });
+  await writeStatus(mgr.client, failoverGroupType, fg, status);
+
+  return nextLook(view, status.phase, fg.spec.nodeFailure?.detectionSeconds ?? 15);
+}
+
+// Silence produces no events, so a suspect node is looked at again when its
+// window could have closed; a failover in progress is watched closely.
+function nextLook(
+  view: ReturnType<typeof observeGroup>,
+  phase: string | undefined,
+  detectionSeconds: number,
+): Result {
+  if (phase === 'FailingOver') return requeueAfter(1_000);
+  const waits = view.report.nodes
+    .filter((n) => n.state === 'Suspect' && view.groupNodes.has(n.name))
+    .map((n) => (n.state === 'Suspect' ? detectionSeconds - n.failedForSeconds : detectionSeconds));
+  if (view.report.kind === 'Unsure') waits.push(detectionSeconds);
+  if (waits.length === 0) return done;
+  return requeueAfter(Math.max(500, Math.min(...waits) * 1000 + 250));
+}
+
+export { failoverGroupResource };

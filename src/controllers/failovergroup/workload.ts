@@ -1,0 +1,37 @@
+// The group's pods: those of its workload (by the workload's matchLabels).
+import type { V1Deployment, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
+import type { FailoverGroup } from '../../api/v1alpha1/types.generated.js';
+import { coreTypes } from '../../kube/resource.js';
+import type { Stored } from '../../kube/wire.js';
+import type { Cache } from '../../runtime/cache.js';
+
+export type Pod = Stored<V1Pod>;
+
+/** The workload's matchLabels, or undefined when it does not exist (yet). */
+export function workloadSelector(cache: Cache, fg: FailoverGroup): Record<string, string> | undefined {
+  const ns = fg.metadata.namespace;
+  const { kind, name } = fg.spec.workload;
+  const type = kind === 'StatefulSet' ? coreTypes.statefulSet : coreTypes.deployment;
+  const workload = cache.get<Stored<V1StatefulSet> | Stored<V1Deployment>>(type, ns, name);
+  const labels = workload?.spec?.selector.matchLabels;
+  return labels !== undefined && Object.keys(labels).length > 0 ? labels : undefined;
+}
+
+export function groupPods(cache: Cache, namespace: string, selector: Record<string, string>): Pod[] {
+  return cache.list<Pod>(coreTypes.pod, namespace, (pod) =>
+    Object.entries(selector).every(([k, v]) => pod.metadata.labels?.[k] === v),
+  );
+}
+
+export function isPodReady(pod: Pod): boolean {
+  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+/** Names of the claims the pods mount. */
+export function claimsOf(pods: readonly Pod[]): Set<string> {
+  const out = new Set<string>();
+  for (const pod of pods)
+    for (const v of pod.spec?.volumes ?? [])
+      if (v.persistentVolumeClaim) out.add(v.persistentVolumeClaim.claimName);
+  return out;
+}

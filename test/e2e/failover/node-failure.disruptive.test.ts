@@ -1,0 +1,153 @@
+// A node under a StatefulSet pod dies. Without help the pod never comes back
+// (the StatefulSet waits for a kubelet that is gone). With a FailoverGroup the
+// operator fences the node, the pod is recreated on the other node of the
+// zone, its volume reattaches there, and the taint goes when the node returns.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AppsV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { failoverGroupResource, type FailoverGroup } from '../../../src/api/v1alpha1/types.generated.js';
+import { registerFailoverGroup } from '../../../src/controllers/failovergroup/controller.js';
+import { outOfServiceTaint } from '../../../src/controllers/failovergroup/fence.js';
+import { failoverGroupType } from '../../../src/controllers/failovergroup/types.js';
+import { storageClassName } from '../../support/claims.js';
+import { failTestNode, requireOwnCluster, restoreTestNode } from '../../support/control.js';
+import { ensureCrds } from '../../support/crds.js';
+import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
+import { startTestManager, testClient } from '../../support/operator.js';
+import { eventually } from '../../support/wait.js';
+
+const zoneLabel = 'topology.kubernetes.io/zone';
+
+async function runningPod(core: CoreV1Api, ns: string): Promise<V1Pod | false> {
+  const pod = await core.readNamespacedPod({ namespace: ns, name: 'db-0' }).catch(() => undefined);
+  return pod?.status?.phase === 'Running' && pod.metadata?.deletionTimestamp === undefined ? pod : false;
+}
+
+test('a FailoverGroup fences a dead node and its StatefulSet pod runs again in the same zone', async (t) => {
+  if (requireOwnCluster(t) === undefined) return;
+  const kc = loadTestKubeConfig();
+  await ensureCrds(kc);
+  const core = kc.makeApiClient(CoreV1Api);
+  const ns = await createTestNamespace(t, 'fog-node');
+  await startTestManager(t, {
+    namespaces: [ns],
+    register: (mgr) => {
+      registerFailoverGroup(mgr, { concurrency: 2 });
+    },
+  });
+
+  await kc.makeApiClient(AppsV1Api).createNamespacedStatefulSet({
+    namespace: ns,
+    body: {
+      metadata: { name: 'db' },
+      spec: {
+        serviceName: 'db',
+        replicas: 1,
+        selector: { matchLabels: { app: 'db' } },
+        template: {
+          metadata: { labels: { app: 'db' } },
+          spec: {
+            containers: [
+              { name: 'db', image: 'postgres:17', volumeMounts: [{ name: 'data', mountPath: '/data' }] },
+            ],
+          },
+        },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'data' },
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              storageClassName,
+              resources: { requests: { storage: '1Gi' } },
+            },
+          },
+        ],
+      },
+    },
+  });
+  const first = await eventually('db-0 Running', () => runningPod(core, ns), { timeoutMs: 120_000 });
+  const node = first.spec?.nodeName ?? '';
+  const zone = (await core.readNode({ name: node })).metadata?.labels?.[zoneLabel];
+  t.after(() => restoreTestNode(node));
+
+  const client = testClient();
+  t.after(() => {
+    client.close();
+  });
+  await client.create<FailoverGroup>(failoverGroupType, {
+    apiVersion: failoverGroupResource.apiVersion,
+    kind: 'FailoverGroup',
+    metadata: { name: 'db', namespace: ns },
+    spec: {
+      volumes: { selector: {} },
+      workload: { kind: 'StatefulSet', name: 'db' },
+      zones: ['zone-a', 'zone-b', 'zone-c'],
+      nodeFailure: { detectionSeconds: 5, action: 'Fence' },
+    },
+  });
+  const read = (): Promise<FailoverGroup> => client.get<FailoverGroup>(failoverGroupType, ns, 'db');
+  await eventually('the group Healthy', async () => (await read()).status?.phase === 'Healthy', {
+    timeoutMs: 60_000,
+  });
+
+  await failTestNode(node);
+  const failedAt = Date.now();
+  const moved = await eventually(
+    'db-0 Running on another node',
+    async () => {
+      const pod = await runningPod(core, ns);
+      return pod !== false && pod.spec?.nodeName !== node ? pod : false;
+    },
+    { timeoutMs: 120_000, intervalMs: 500 },
+  );
+  const recovered = (Date.now() - failedAt) / 1000;
+  const newNode = moved.spec?.nodeName ?? '';
+  assert.equal(
+    (await core.readNode({ name: newNode })).metadata?.labels?.[zoneLabel],
+    zone,
+    'same zone as its volume',
+  );
+  const taints = (await core.readNode({ name: node })).spec?.taints ?? [];
+  assert.ok(
+    taints.some((x) => x.key === outOfServiceTaint.key),
+    'the dead node is out of service',
+  );
+
+  const status = await eventually(
+    'the failover recorded as complete',
+    async () => {
+      const s = (await read()).status;
+      return s?.lastFailover?.completedAt !== undefined ? s : false;
+    },
+    { timeoutMs: 60_000 },
+  );
+  assert.equal(status.lastFailover?.reason, 'NodeFailure');
+  assert.equal(status.lastFailover.node, node);
+  assert.deepEqual(
+    status.fencedNodes?.map((n) => n.name),
+    [node],
+  );
+  t.diagnostic(
+    `pod Running on ${newNode} ${recovered.toFixed(1)} s after the node died; ` +
+      `recorded recoverySeconds ${String(status.lastFailover.recoverySeconds)}`,
+  );
+  const events = await core.listNamespacedEvent({ namespace: ns });
+  assert.ok(
+    events.items.some((e) => e.reason === 'NodeFenced'),
+    'a NodeFenced Event',
+  );
+
+  await restoreTestNode(node);
+  await eventually(
+    'the taint removed once the node is Ready again',
+    async () =>
+      !((await core.readNode({ name: node })).spec?.taints ?? []).some(
+        (x) => x.key === outOfServiceTaint.key,
+      ),
+    { timeoutMs: 90_000 },
+  );
+  await eventually(
+    'no node listed as fenced',
+    async () => ((await read()).status?.fencedNodes ?? []).length === 0,
+  );
+});
