@@ -3,10 +3,14 @@
 // evidence agrees, and the operator refuses to fence when what it sees looks
 // more like its own trouble than the node's:
 //
-// 1. The node's Ready condition is not True.
-// 2. The node's Lease (kube-node-lease) has not been renewed for detectionSeconds, measured on the
-//    operator's own clock from when it first saw the current renewTime (clock skew between the
-//    kubelet and the operator does not matter).
+// 1. The node's Lease (kube-node-lease) has not been renewed for detectionSeconds, and for at least
+//    twice the interval at which this node was seen renewing it (a kubelet renews every 10 s by
+//    default; 10 s is assumed until an interval has been seen), measured on the operator's own clock
+//    from when it first saw the current renewTime (clock skew between kubelet and operator does not
+//    matter). The Ready condition is not waited for: the node lifecycle controller derives it from
+//    the same Lease, 40 s or more later. A node that reports NotReady while renewing its Lease has a
+//    live kubelet and is never fenced, only reported.
+// 2. (kept numbering) The node's Ready condition, where it says NotReady, makes the node Suspect.
 // 3. The operator's view was live for that whole window: its watch of Leases was connected, so "not
 //    renewed" is not "not heard about". Callers pass when that view last (re)started.
 // 4. Not every node looks unhealthy at once, and not a majority of all nodes: a whole cluster going
@@ -21,7 +25,12 @@ export interface NodeObservation {
   ready: 'True' | 'False' | 'Unknown' | undefined;
   /** When the operator first saw the node's current Lease renewTime (its own clock). */
   leaseSeenAt: Date | undefined;
+  /** Seconds between the last two renewals the operator saw; undefined until it saw two. */
+  heartbeatIntervalSeconds?: number;
 }
+
+/** A kubelet's default Lease renew interval, assumed until a node's own has been seen. */
+export const assumedHeartbeatSeconds = 10;
 
 export interface HealthInput {
   nodes: readonly NodeObservation[];
@@ -47,21 +56,25 @@ export type HealthReport =
     };
 
 function silentSeconds(node: NodeObservation, now: Date): number {
-  if (node.ready === 'True') return 0;
   if (node.leaseSeenAt === undefined) return Infinity;
   return Math.max(0, (now.getTime() - node.leaseSeenAt.getTime()) / 1000);
 }
 
+/** Silence that proves a node gone: the configured detection time, but never under two heartbeats. */
+export function requiredSilence(node: NodeObservation, detectionSeconds: number): number {
+  return Math.max(detectionSeconds, 2 * (node.heartbeatIntervalSeconds ?? assumedHeartbeatSeconds));
+}
+
 function verdict(node: NodeObservation, input: HealthInput): NodeVerdict {
   const { name, zone } = node;
-  const silent = silentSeconds(node, input.now);
-  if (silent === 0) return { name, zone, state: 'Healthy' };
   const liveFor = (input.now.getTime() - input.viewLiveSince.getTime()) / 1000;
   // A window the operator did not watch in full is not evidence of silence.
-  const evidence = Math.min(silent, liveFor);
-  return evidence >= input.detectionSeconds
-    ? { name, zone, state: 'Failed', failedForSeconds: evidence }
-    : { name, zone, state: 'Suspect', failedForSeconds: evidence };
+  const evidence = Math.min(silentSeconds(node, input.now), liveFor);
+  const required = requiredSilence(node, input.detectionSeconds);
+  if (evidence >= required) return { name, zone, state: 'Failed', failedForSeconds: evidence };
+  const late = evidence > 1.5 * (node.heartbeatIntervalSeconds ?? assumedHeartbeatSeconds);
+  if (late || node.ready !== 'True') return { name, zone, state: 'Suspect', failedForSeconds: evidence };
+  return { name, zone, state: 'Healthy' };
 }
 
 export function assessNodes(input: HealthInput): HealthReport {
@@ -78,13 +91,14 @@ export function assessNodes(input: HealthInput): HealthReport {
     };
   }
   const liveFor = (input.now.getTime() - input.viewLiveSince.getTime()) / 1000;
-  if (liveFor < input.detectionSeconds && nodes.some((n) => n.state !== 'Healthy')) {
+  const suspects = input.nodes.filter((_, i) => nodes[i]?.state !== 'Healthy');
+  if (suspects.some((n) => liveFor < requiredSilence(n, input.detectionSeconds))) {
     return {
       kind: 'Unsure',
       reason: 'ViewNotLiveLongEnough',
       message:
         `the operator has watched nodes for only ${liveFor.toFixed(0)} s since it (re)connected; a node is ` +
-        `declared failed only after ${String(input.detectionSeconds)} s of watched silence.`,
+        `declared failed only after ${String(input.detectionSeconds)} s (and two heartbeats) of watched silence.`,
       nodes,
     };
   }

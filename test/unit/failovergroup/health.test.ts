@@ -13,13 +13,21 @@ import {
 const t0 = Date.parse('2026-11-22T10:00:00Z');
 const at = (s: number): Date => new Date(t0 + s * 1000);
 
+// Heartbeats every 5 s unless a case says otherwise (null: not measured yet), so detectionSeconds (15) binds.
 function node(
   name: string,
   zone: string,
   ready: NodeObservation['ready'],
   leaseSeenAtS?: number,
+  heartbeatIntervalSeconds: number | null = 5,
 ): NodeObservation {
-  return { name, zone, ready, leaseSeenAt: leaseSeenAtS === undefined ? undefined : at(leaseSeenAtS) };
+  return {
+    name,
+    zone,
+    ready,
+    leaseSeenAt: leaseSeenAtS === undefined ? undefined : at(leaseSeenAtS),
+    ...(heartbeatIntervalSeconds !== null ? { heartbeatIntervalSeconds } : {}),
+  };
 }
 
 const healthy = [
@@ -36,8 +44,8 @@ const cases: {
   want: { kind: string; failed?: string[]; suspect?: string[]; reason?: string };
 }[] = [
   {
-    name: 'all nodes Ready means nothing is suspect',
-    nodes: [...healthy, node('a2', 'zone-a', 'True', 50)],
+    name: 'nodes renewing their leases are healthy',
+    nodes: [...healthy, node('a2', 'zone-a', 'True', 96)],
     now: 100,
     want: { kind: 'Assessed', failed: [], suspect: [] },
   },
@@ -54,14 +62,32 @@ const cases: {
     want: { kind: 'Assessed', failed: ['a2'], suspect: [] },
   },
   {
-    name: 'a NotReady node whose lease was renewed recently is not failed',
+    name: 'a NotReady node whose lease was renewed recently is only suspect: its kubelet lives',
     nodes: [...healthy, node('a2', 'zone-a', 'False', 98)],
     now: 100,
     want: { kind: 'Assessed', failed: [], suspect: ['a2'] },
   },
   {
+    name: 'a node still reported Ready but silent for detectionSeconds is failed: Ready lags the lease',
+    nodes: [...healthy, node('a2', 'zone-a', 'True', 80)],
+    now: 100,
+    want: { kind: 'Assessed', failed: ['a2'], suspect: [] },
+  },
+  {
+    name: 'a node that renews only every 20 s needs 40 s of silence, whatever detectionSeconds says',
+    nodes: [...healthy, node('a2', 'zone-a', 'True', 70, 20)],
+    now: 100,
+    want: { kind: 'Assessed', failed: [], suspect: [] },
+  },
+  {
+    name: 'a node whose renew interval is not known yet is judged on the kubelet default of 10 s',
+    nodes: [...healthy, node('a2', 'zone-a', 'Unknown', 83, null)],
+    now: 100,
+    want: { kind: 'Assessed', failed: [], suspect: ['a2'] },
+  },
+  {
     name: 'a node with no lease ever seen counts only from when the view went live',
-    nodes: [...healthy, node('a2', 'zone-a', 'Unknown')],
+    nodes: [...healthy, node('a2', 'zone-a', 'Unknown', undefined)],
     now: 100,
     liveSince: 90,
     want: { kind: 'Unsure', reason: 'ViewNotLiveLongEnough' },

@@ -1,0 +1,40 @@
+// The heartbeat record: silence is timed on the operator's clock, and a
+// renew interval is learnt only from renewals actually watched.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Heartbeats } from '../../../src/controllers/failovergroup/heartbeats.js';
+import { ManualClock } from '../../../src/runtime/clock.js';
+
+const lease = (renewTime: string): { metadata: { name: string }; spec: { renewTime: string } } => ({
+  metadata: { name: 'n1' },
+  spec: { renewTime },
+});
+
+test('the first sighting starts the clock but measures no interval', () => {
+  const clock = new ManualClock(new Date('2026-01-01T00:00:00Z'));
+  const hb = new Heartbeats(clock);
+  hb.onLease('add', lease('a'));
+  assert.equal(hb.seenAt('n1')?.toISOString(), '2026-01-01T00:00:00.000Z');
+  clock.advance(4000);
+  hb.onLease('update', lease('b'));
+  assert.equal(hb.intervalOf('n1'), undefined, 'the time since a snapshot is not an interval');
+  clock.advance(10_000);
+  hb.onLease('update', lease('c'));
+  assert.equal(hb.intervalOf('n1'), 10);
+});
+
+test('an update that does not change renewTime does not restart the clock', () => {
+  const clock = new ManualClock(new Date('2026-01-01T00:00:00Z'));
+  const hb = new Heartbeats(clock);
+  hb.onLease('add', lease('a'));
+  clock.advance(7000);
+  hb.onLease('update', lease('a'));
+  assert.equal(hb.seenAt('n1')?.toISOString(), '2026-01-01T00:00:00.000Z');
+});
+
+test('a deleted lease is forgotten', () => {
+  const hb = new Heartbeats(new ManualClock(new Date(0)));
+  hb.onLease('add', lease('a'));
+  hb.onLease('delete', lease('a'));
+  assert.equal(hb.seenAt('n1'), undefined);
+});
