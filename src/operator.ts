@@ -23,12 +23,14 @@ export function loadKubeConfig(path: string | undefined): KubeConfig {
 }
 
 export function createManager(config: OperatorConfig, log: Logger): Manager {
+  // The pid makes replicas on one host (and in tests) tell apart; the UA carries
+  // the identity so the API server's audit log shows which replica wrote.
+  const identity = `${hostname()}_${String(process.pid)}_${randomBytes(3).toString('hex')}`;
   const client = new KubeClient(loadKubeConfig(config.kubeconfig), {
-    userAgent,
+    userAgent: `${userAgent} (${identity})`,
     qps: config.qps,
     burst: config.burst,
   });
-  const identity = `${hostname()}_${randomBytes(4).toString('hex')}`;
   return new Manager({
     client,
     log,

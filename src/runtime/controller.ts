@@ -74,6 +74,8 @@ export class Controller {
     private readonly cache: Cache,
     private readonly metrics: Metrics,
     private readonly log: Logger,
+    /** Asked before every pass; false puts the key back (a leader whose lease may have lapsed). */
+    private readonly mayReconcile: () => boolean = () => true,
   ) {
     const name = spec.name;
     this.queue = new WorkQueue(spec.backoff ?? defaultBackoff, {
@@ -137,6 +139,11 @@ export class Controller {
 
   private async process(key: string): Promise<void> {
     const name = this.spec.name;
+    if (!this.mayReconcile()) {
+      this.queue.addAfter(key, 1_000);
+      this.metrics.reconcileTotal.inc({ controller: name, result: 'requeue' });
+      return;
+    }
     const reconcileId = randomUUID().slice(0, 8);
     const log = this.log.child({ controller: name, key, reconcileId });
     const stopTimer = this.metrics.reconcileTime.startTimer({ controller: name });

@@ -133,29 +133,32 @@ export class Informer<T extends KubeObject> {
   }
 
   private async relist(): Promise<void> {
-    const next = new Map<string, T>();
+    const { items, resourceVersion } = await this.listAll();
+    this.replace(items);
+    this.resourceVersion = resourceVersion;
+    this.live ??= new Date();
+    if (!this.isSynced) {
+      this.isSynced = true;
+      this.syncedResolve?.();
+    }
+  }
+
+  /** Every page of a list; the pages share the first page's resourceVersion. */
+  private async listAll(): Promise<{ items: Map<string, T>; resourceVersion: string }> {
+    const items = new Map<string, T>();
     let cont: string | undefined;
-    let rv = '';
+    let resourceVersion = '';
     do {
       const page = await this.client.list<T>(this.type, this.opts.namespace, {
         limit: this.opts.pageSize ?? 500,
         ...(cont !== undefined ? { continue: cont } : {}),
         ...(this.opts.labelSelector !== undefined ? { labelSelector: this.opts.labelSelector } : {}),
       });
-      for (const item of page.items) next.set(objectKey(item), item);
-      cont =
-        page.metadata.continue !== undefined && page.metadata.continue !== ''
-          ? page.metadata.continue
-          : undefined;
-      rv = page.metadata.resourceVersion ?? '';
-    } while (cont !== undefined && !this.abort.signal.aborted);
-    this.replace(next);
-    this.resourceVersion = rv;
-    this.live ??= new Date();
-    if (!this.isSynced) {
-      this.isSynced = true;
-      this.syncedResolve?.();
-    }
+      for (const item of page.items) items.set(objectKey(item), item);
+      cont = page.metadata.continue === '' ? undefined : page.metadata.continue;
+      resourceVersion = page.metadata.resourceVersion ?? '';
+    } while (cont !== undefined && !this.stopped());
+    return { items, resourceVersion };
   }
 
   // Diff the fresh list against the cache so handlers see exactly what changed

@@ -60,6 +60,7 @@ export class LeaderElector {
   private observed: { holder: string; renewTime: string } | undefined;
   private observedAt = 0;
   private leading = false;
+  private lastRenewAt = 0;
   private reportedLeader = '';
 
   constructor(
@@ -73,6 +74,16 @@ export class LeaderElector {
 
   get isLeader(): boolean {
     return this.leading;
+  }
+
+  /**
+   * True while this process leads and renewed the lease within the renew
+   * deadline by its own clock. A process that was frozen (SIGSTOP, a long GC
+   * pause, a suspended VM) wakes up with this false, before its renew loop
+   * has noticed, so it cannot write as a leader it no longer is.
+   */
+  holdsValidLease(): boolean {
+    return this.leading && this.now() - this.lastRenewAt < this.opts.renewDeadlineMs;
   }
 
   /**
@@ -155,6 +166,7 @@ export class LeaderElector {
         spec,
       });
       this.observe(identity, spec.renewTime ?? '', now, callbacks);
+      this.lastRenewAt = now;
       return true;
     }
     const current = lease.spec ?? {};
@@ -167,6 +179,7 @@ export class LeaderElector {
         : { ...spec, leaseTransitions: (current.leaseTransitions ?? 0) + 1 };
     await this.client.update<Lease>(coreTypes.lease, { ...lease, spec: next });
     this.observe(identity, next.renewTime ?? '', now, callbacks);
+    this.lastRenewAt = now;
     return true;
   }
 

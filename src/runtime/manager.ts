@@ -81,8 +81,16 @@ export class Manager {
     return this.opts.leaderElection === undefined ? this.running : (this.elector?.isLeader ?? false);
   }
 
+  /** Without leader election always; with it, only while the lease is certainly ours. */
+  private mayWrite(): boolean {
+    if (this.opts.leaderElection === undefined) return true;
+    return this.elector?.holdsValidLease() ?? false;
+  }
+
   add(spec: ControllerSpec): Controller {
-    const controller = new Controller(spec, this.cache, this.opts.metrics, this.opts.log);
+    const controller = new Controller(spec, this.cache, this.opts.metrics, this.opts.log, () =>
+      this.mayWrite(),
+    );
     controller.prepare();
     this.controllers.push(controller);
     return controller;
