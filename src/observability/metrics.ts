@@ -100,6 +100,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly failoverRecovery = new Histogram({
+    name: 'failover_recovery_seconds',
+    help: 'Seconds from the first silence of a failed node (or zone) until the group’s pods were Ready again.',
+    labelNames: ['reason'] as const,
+    buckets: [5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600],
+    registers: [this.registry],
+  });
+
+  readonly nodesFenced = new Counter({
+    name: 'failover_nodes_fenced_total',
+    help: 'Nodes fenced (out-of-service taint added) by FailoverGroups.',
+    registers: [this.registry],
+  });
+
   constructor(opts: { processMetrics?: boolean } = {}) {
     if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }

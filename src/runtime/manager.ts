@@ -73,6 +73,10 @@ export class Manager {
     return this.opts.client;
   }
 
+  get metrics(): Metrics {
+    return this.opts.metrics;
+  }
+
   get log(): Logger {
     return this.opts.log;
   }

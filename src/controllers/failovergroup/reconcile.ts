@@ -1,7 +1,7 @@
 // One pass over a FailoverGroup: observe, fence what failed, release what
 // recovered, write status, and come back when a suspect node's detection
 // window ends.
-import { failoverGroupResource, type FailoverGroup } from '../../api/v1alpha1/types.generated.js';
+import type { FailoverGroup, FailoverGroupStatus } from '../../api/v1alpha1/types.generated.js';
 import type { ReconcileRequest } from '../../runtime/controller.js';
 import type { Manager } from '../../runtime/manager.js';
 import { done, requeueAfter, type Result } from '../../runtime/result.js';
@@ -26,9 +26,28 @@ export async function reconcileFailoverGroup(
   const fenced = await fenceFailedNodes(mgr, fg, view, now);
   const released = await releaseRecoveredNodes(mgr, fg, view);
   const status = computeStatus({ fg, view, fenced, released, now });
-  await writeStatus(mgr.client, failoverGroupType, fg, status);
+  const { written } = await writeStatus(mgr.client, failoverGroupType, fg, status);
+  if (written) recordMetrics(mgr, fg, status, fenced.fenced.length);
 
   return nextLook(view, status.phase, fg.spec.nodeFailure?.detectionSeconds ?? 15);
+}
+
+// Counted only after the status write succeeded, so a retried pass cannot count twice.
+function recordMetrics(
+  mgr: Manager,
+  fg: FailoverGroup,
+  status: FailoverGroupStatus,
+  fencedNow: number,
+): void {
+  if (fencedNow > 0) mgr.metrics.nodesFenced.inc(fencedNow);
+  const last = status.lastFailover;
+  const before = fg.status?.lastFailover;
+  if (
+    last?.completedAt !== undefined &&
+    before?.completedAt === undefined &&
+    last.recoverySeconds !== undefined
+  )
+    mgr.metrics.failoverRecovery.observe({ reason: last.reason ?? 'NodeFailure' }, last.recoverySeconds);
 }
 
 // Silence produces no events, so a suspect node is looked at again when its
@@ -46,5 +65,3 @@ function nextLook(
   if (waits.length === 0) return done;
   return requeueAfter(Math.max(500, Math.min(...waits) * 1000 + 250));
 }
-
-export { failoverGroupResource };

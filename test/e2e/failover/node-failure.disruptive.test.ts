@@ -13,7 +13,7 @@ import { storageClassName } from '../../support/claims.js';
 import { failTestNode, requireOwnCluster, restoreTestNode } from '../../support/control.js';
 import { ensureCrds } from '../../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
-import { startTestManager, testClient } from '../../support/operator.js';
+import { metricValue, startTestManager, testClient } from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
 
 const zoneLabel = 'topology.kubernetes.io/zone';
@@ -29,7 +29,7 @@ test('a FailoverGroup fences a dead node and its StatefulSet pod runs again in t
   await ensureCrds(kc);
   const core = kc.makeApiClient(CoreV1Api);
   const ns = await createTestNamespace(t, 'fog-node');
-  await startTestManager(t, {
+  const running = await startTestManager(t, {
     namespaces: [ns],
     register: (mgr) => {
       registerFailoverGroup(mgr, { concurrency: 2 });
@@ -129,8 +129,12 @@ test('a FailoverGroup fences a dead node and its StatefulSet pod runs again in t
   );
   t.diagnostic(
     `pod Running on ${newNode} ${recovered.toFixed(1)} s after the node died; ` +
-      `recorded recoverySeconds ${String(status.lastFailover.recoverySeconds)}`,
+      `recorded recoverySeconds ${String(status.lastFailover.recoverySeconds)}; ` +
+      `timeline ${JSON.stringify({ startedAt: status.lastFailover.startedAt, ...status.lastFailover.timeline })}`,
   );
+  const metrics = await running.metrics();
+  assert.equal(metricValue(metrics, 'failover_nodes_fenced_total'), 1);
+  assert.equal(metricValue(metrics, 'failover_recovery_seconds_count', { reason: 'NodeFailure' }), 1);
   const events = await core.listNamespacedEvent({ namespace: ns });
   assert.ok(
     events.items.some((e) => e.reason === 'NodeFenced'),
