@@ -4,15 +4,19 @@
 // request it makes is authorised as the ServiceAccount in the cluster.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { load } from 'js-yaml';
+import type { StatefulVolume } from '../../../src/api/v1alpha1/types.generated.js';
+import { statefulVolumeType } from '../../../src/controllers/statefulvolume/types.js';
+import { immediateStorageClassName } from '../../support/claims.js';
 import { ensureCrds } from '../../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig, testKubeconfigPath } from '../../support/kube.js';
-import { metricValue } from '../../support/operator.js';
+import { metricValue, testClient } from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
 import { chartDir, helm, ok, repoRoot } from './tools.js';
 
@@ -133,6 +137,29 @@ test('the operator runs with only the chart’s ServiceAccount: caches sync, it 
     const text = await (await fetch(`http://127.0.0.1:${String(port)}/metrics`)).text();
     return metricValue(text, 'leader_election_master_status', { name }) === 1;
   });
+  // The sample StatefulVolume, reconciled by this process with only the ServiceAccount's rights. Its
+  // class is switched to the immediate-binding one: a WaitForFirstConsumer claim binds only once a
+  // pod uses it, and this test has no pod.
+  const sample = load(
+    readFileSync(join(repoRoot, 'config/samples/storage_v1alpha1_statefulvolume.yaml'), 'utf8'),
+  ) as StatefulVolume;
+  const admin = testClient();
+  t.after(() => {
+    admin.close();
+  });
+  await admin.create<StatefulVolume>(statefulVolumeType, {
+    ...sample,
+    metadata: { ...sample.metadata, namespace: watched },
+    spec: { ...sample.spec, storageClassName: immediateStorageClassName, size: '1Gi' },
+  });
+  await eventually(
+    'the sample StatefulVolume Ready',
+    async () => {
+      const sv = await admin.get<StatefulVolume>(statefulVolumeType, watched, sample.metadata.name ?? '');
+      return sv.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+    },
+    { timeoutMs: 90_000 },
+  );
   const text = await (await fetch(`http://127.0.0.1:${String(port)}/metrics`)).text();
   assert.equal(
     metricValue(text, 'rest_client_requests_total', { code: '403' }),

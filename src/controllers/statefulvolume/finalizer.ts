@@ -1,0 +1,63 @@
+// Step: the claim-protection finalizer. On deletion the primary claim is
+// released (Retain: owner reference removed, released label set) or deleted
+// (Delete) before the finalizer goes, so a failure here is retried, never lost.
+import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
+import type { StatefulVolume } from '../../api/v1alpha1/types.generated.js';
+import { errorMessage, isNotFound } from '../../kube/errors.js';
+import { coreTypes } from '../../kube/resource.js';
+import type { Stored } from '../../kube/wire.js';
+import { addFinalizer, removeFinalizer } from '../../runtime/finalizers.js';
+import type { Manager } from '../../runtime/manager.js';
+import { claimNameOf, labels } from './claim.js';
+import { statefulVolumeType } from './types.js';
+
+export const claimProtection = 'storage.stateful.dev/claim-protection';
+
+export function ensureFinalizer(mgr: Manager, vol: StatefulVolume): Promise<StatefulVolume> {
+  return addFinalizer(mgr.client, statefulVolumeType, vol, claimProtection);
+}
+
+async function releaseClaim(
+  mgr: Manager,
+  vol: StatefulVolume,
+  claim: Stored<V1PersistentVolumeClaim>,
+): Promise<void> {
+  const type = coreTypes.persistentVolumeClaim;
+  const name = claim.metadata.name ?? '';
+  if (vol.spec.reclaimPolicy === 'Delete') {
+    await mgr.client.delete(type, claim.metadata.namespace, name, { preconditionUid: claim.metadata.uid });
+    mgr.recorder.normal(vol, 'ClaimDeleted', `Deleted claim ${name} (reclaimPolicy Delete).`);
+    return;
+  }
+  const others = (claim.metadata.ownerReferences ?? []).filter((o) => o.uid !== vol.metadata.uid);
+  await mgr.client.patch(type, claim.metadata.namespace, name, {
+    metadata: {
+      resourceVersion: claim.metadata.resourceVersion,
+      ownerReferences: others.length > 0 ? others : null,
+      labels: { [labels.released]: vol.metadata.name ?? '' },
+    },
+  });
+  mgr.recorder.normal(vol, 'ClaimReleased', `Kept claim ${name} and its data (reclaimPolicy Retain).`);
+}
+
+/** Releases or deletes the owned claim, then removes the finalizer. */
+export async function finalize(mgr: Manager, vol: StatefulVolume): Promise<void> {
+  const claim = mgr.cache.get<Stored<V1PersistentVolumeClaim>>(
+    coreTypes.persistentVolumeClaim,
+    vol.metadata.namespace,
+    claimNameOf(vol),
+  );
+  const owned = claim?.metadata.ownerReferences?.some((o) => o.uid === vol.metadata.uid) === true;
+  try {
+    if (claim !== undefined && owned) await releaseClaim(mgr, vol, claim);
+    await removeFinalizer(mgr.client, statefulVolumeType, vol, claimProtection);
+  } catch (err) {
+    if (isNotFound(err)) return;
+    mgr.recorder.warning(
+      vol,
+      'FinalizerFailed',
+      `Could not release the claim: ${errorMessage(err)}; retrying.`,
+    );
+    throw err;
+  }
+}
