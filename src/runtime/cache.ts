@@ -61,6 +61,11 @@ export class Cache {
     return undefined;
   }
 
+  /** Records the result of this process's own write of `from` (see Informer.advance). */
+  written<T extends KubeObject>(type: ResourceType, from: T, to: T): void {
+    for (const inf of this.informersFor<T>(type)) if (inf.advance(from, to)) return;
+  }
+
   /** Objects of a type, optionally in one namespace and matching a filter. */
   list<T extends KubeObject>(type: ResourceType, namespace?: string, filter?: (obj: T) => boolean): T[] {
     const out: T[] = [];

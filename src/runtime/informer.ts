@@ -87,6 +87,22 @@ export class Informer<T extends KubeObject> {
     return [...this.store.values()];
   }
 
+  /**
+   * Takes in the answer to this process's own write before its watch event
+   * arrives, so the next pass does not write from the version it replaced and
+   * fail with 409 Conflict. Only when the store still holds exactly the
+   * version the write started from: anything newer already came in. Handlers
+   * are not called; the watch event still delivers the change to them.
+   */
+  advance(from: T, to: T): boolean {
+    const key = objectKey(to);
+    const held = this.store.get(key);
+    if (held === undefined || held.metadata.resourceVersion !== from.metadata.resourceVersion) return false;
+    if (held.metadata.uid !== to.metadata.uid) return false;
+    this.store.set(key, to);
+    return true;
+  }
+
   start(): void {
     this.loop ??= this.run();
   }

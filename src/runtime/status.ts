@@ -3,6 +3,7 @@
 import type { KubeClient } from '../kube/client.js';
 import type { ResourceType } from '../kube/resource.js';
 import type { KubeObject } from '../kube/wire.js';
+import type { Cache } from './cache.js';
 
 /** JSON with object keys sorted, so equal values compare equal whatever their key order. */
 export function canonicalJson(value: unknown): string {
@@ -28,8 +29,10 @@ export async function writeStatus<T extends KubeObject & { status?: S }, S>(
   type: ResourceType,
   current: T,
   status: S,
+  cache?: Pick<Cache, 'written'>,
 ): Promise<{ written: boolean; object: T }> {
   if (sameJson(current.status, status)) return { written: false, object: current };
   const object = await client.updateStatus<T>(type, { ...current, status });
+  cache?.written(type, current, object);
   return { written: true, object };
 }
