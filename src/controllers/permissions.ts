@@ -45,6 +45,8 @@ export const namespacedRules: readonly PolicyRule[] = [
   { apiGroups: [ownGroup], resources: ownKinds, verbs: [...read, 'update', 'patch'] },
   // Status is written through its subresource, so it is the only part of the object the operator owns.
   { apiGroups: [ownGroup], resources: ownKinds.map((k) => `${k}/status`), verbs: ['get', 'update', 'patch'] },
+  // A VolumeBackupPolicy creates a backup per run and deletes those its retention no longer keeps.
+  { apiGroups: [ownGroup], resources: ['volumebackups'], verbs: ['create', 'delete'] },
   // With OwnerReferencesPermissionEnforcement, blockOwnerDeletion on owned objects needs this.
   { apiGroups: [ownGroup], resources: ownKinds.map((k) => `${k}/finalizers`), verbs: ['update'] },
   // A StatefulVolume creates, adopts, expands and (reclaimPolicy Delete only) deletes its claims.

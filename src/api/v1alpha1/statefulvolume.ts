@@ -237,6 +237,9 @@ const status = object(
           'Seconds from the old pod losing its node to the volume being attached to the new node, for the last move.',
           { minimum: 0 },
         ),
+        interruptedAt: time(
+          'When the consuming pod was seen to be lost (deleted, or its node not Ready); cleared when the volume is attached again.',
+        ),
       },
       { tsName: 'AttachmentStatus' },
     ),

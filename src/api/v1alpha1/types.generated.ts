@@ -424,6 +424,11 @@ export interface AttachmentStatus {
    * last move.
    */
   lastMoveSeconds?: number;
+  /**
+   * When the consuming pod was seen to be lost (deleted, or its node not Ready); cleared when the
+   * volume is attached again.
+   */
+  interruptedAt?: string;
 }
 
 /** The state of the volume as last observed by the operator. */

@@ -1,16 +1,103 @@
-// The StatefulVolume controller: its own kind, and the claims it owns.
+// The StatefulVolume controller: its own kind, the claims it owns, and
+// everything a volume waits for or follows (its class, its source, the nodes
+// of its zones, the pod that mounts it). Each watch wakes only the volumes the
+// changed object concerns.
+import type { V1PersistentVolume, V1Pod } from '@kubernetes/client-node';
+import type { StatefulVolume, VolumeBackup } from '../../api/v1alpha1/types.generated.js';
 import type { OperatorConfig } from '../../config.js';
 import { coreTypes } from '../../kube/resource.js';
-import { ownerKeys } from '../../runtime/controller.js';
+import { objectKey, type KubeObject, type Stored } from '../../kube/wire.js';
+import { ownerKeys, type WatchSpec } from '../../runtime/controller.js';
 import type { Manager } from '../../runtime/manager.js';
+import { claimNameOf } from './claim.js';
 import { reconcileStatefulVolume } from './reconcile.js';
-import { statefulVolumeType } from './types.js';
+import { statefulVolumeType, volumeBackupType } from './types.js';
+
+type Volumes = (namespace: string | undefined, match: (v: StatefulVolume) => boolean) => string[];
+
+function claimWatches(volumes: Volumes, mgr: Manager): WatchSpec[] {
+  const owners = ownerKeys(statefulVolumeType);
+  // A claim wakes its owner, a volume waiting to adopt it, and volumes cloning from it.
+  const byClaim = (ns: string | undefined, name: string): string[] =>
+    volumes(ns, (v) => claimNameOf(v) === name || v.spec.source?.persistentVolumeClaimName === name);
+  return [
+    {
+      type: coreTypes.persistentVolumeClaim,
+      map: (obj: KubeObject) => [...owners(obj), ...byClaim(obj.metadata.namespace, obj.metadata.name ?? '')],
+    },
+    // A PV's node affinity is where a claim's zone is read from.
+    {
+      type: coreTypes.persistentVolume,
+      map: (obj: KubeObject) => {
+        const ref = (obj as Stored<V1PersistentVolume>).spec?.claimRef;
+        if (ref?.name === undefined) return [];
+        const claim = mgr.cache.get(coreTypes.persistentVolumeClaim, ref.namespace, ref.name);
+        return claim !== undefined ? owners(claim) : [];
+      },
+    },
+    {
+      type: coreTypes.pod,
+      map: (obj: KubeObject) => {
+        const mounted = new Set(
+          ((obj as Stored<V1Pod>).spec?.volumes ?? []).flatMap(
+            (v) => v.persistentVolumeClaim?.claimName ?? [],
+          ),
+        );
+        return mounted.size === 0 ? [] : volumes(obj.metadata.namespace, (v) => mounted.has(claimNameOf(v)));
+      },
+    },
+  ];
+}
+
+function sourceWatches(volumes: Volumes): WatchSpec[] {
+  return [
+    // A backup wakes its volume (standbys follow the newest) and volumes restoring from it.
+    {
+      type: volumeBackupType,
+      map: (obj: KubeObject) => {
+        const b = obj as VolumeBackup;
+        return volumes(
+          obj.metadata.namespace,
+          (v) => v.metadata.name === b.spec.volumeName || v.spec.source?.volumeBackupName === b.metadata.name,
+        );
+      },
+    },
+    {
+      type: coreTypes.volumeSnapshot,
+      map: (obj: KubeObject) =>
+        volumes(obj.metadata.namespace, (v) => v.spec.source?.volumeSnapshotName === obj.metadata.name),
+    },
+  ];
+}
+
+function clusterWatches(volumes: Volumes): WatchSpec[] {
+  const unsettled = (v: StatefulVolume): boolean => v.status?.phase !== 'Ready';
+  return [
+    // A class that appears or changes unblocks the volumes that use it.
+    {
+      type: coreTypes.storageClass,
+      map: (obj: KubeObject) =>
+        volumes(
+          undefined,
+          (v) => unsettled(v) && (v.spec.storageClassName ?? obj.metadata.name) === obj.metadata.name,
+        ),
+    },
+    // A node matters to the volume attached on it, and to volumes still waiting for a zone.
+    {
+      type: coreTypes.node,
+      map: (obj: KubeObject) =>
+        volumes(undefined, (v) => v.status?.attachment?.node === obj.metadata.name || unsettled(v)),
+    },
+  ];
+}
 
 export function registerStatefulVolume(mgr: Manager, config: Pick<OperatorConfig, 'concurrency'>): void {
+  const volumes: Volumes = (namespace, match) =>
+    mgr.cache.list<StatefulVolume>(statefulVolumeType, namespace, match).map(objectKey);
   mgr.add({
     name: 'statefulvolume',
     forType: statefulVolumeType,
-    watches: [{ type: coreTypes.persistentVolumeClaim, map: ownerKeys(statefulVolumeType) }],
+    watches: [...claimWatches(volumes, mgr), ...sourceWatches(volumes), ...clusterWatches(volumes)],
     concurrency: config.concurrency,
     reconcile: (req) => reconcileStatefulVolume(mgr, req),
   });

@@ -9,12 +9,15 @@ import type { Stored } from '../../kube/wire.js';
 import { addFinalizer, removeFinalizer } from '../../runtime/finalizers.js';
 import type { Manager } from '../../runtime/manager.js';
 import { claimNameOf, labels } from './claim.js';
+import { standbyClaimsOf } from './place.js';
 import { statefulVolumeType } from './types.js';
 
 export const claimProtection = 'storage.stateful.dev/claim-protection';
 
-export function ensureFinalizer(mgr: Manager, vol: StatefulVolume): Promise<StatefulVolume> {
-  return addFinalizer(mgr.client, statefulVolumeType, vol, claimProtection);
+export async function ensureFinalizer(mgr: Manager, vol: StatefulVolume): Promise<StatefulVolume> {
+  const next = await addFinalizer(mgr.client, statefulVolumeType, vol, claimProtection);
+  if (next !== vol) mgr.cache.written(statefulVolumeType, vol, next);
+  return next;
 }
 
 async function releaseClaim(
@@ -40,23 +43,27 @@ async function releaseClaim(
   mgr.recorder.normal(vol, 'ClaimReleased', `Kept claim ${name} and its data (reclaimPolicy Retain).`);
 }
 
-/** Releases or deletes the owned claim, then removes the finalizer. */
-export async function finalize(mgr: Manager, vol: StatefulVolume): Promise<void> {
-  const claim = mgr.cache.get<Stored<V1PersistentVolumeClaim>>(
+function ownedClaims(mgr: Manager, vol: StatefulVolume): Stored<V1PersistentVolumeClaim>[] {
+  const primary = mgr.cache.get<Stored<V1PersistentVolumeClaim>>(
     coreTypes.persistentVolumeClaim,
     vol.metadata.namespace,
     claimNameOf(vol),
   );
-  const owned = claim?.metadata.ownerReferences?.some((o) => o.uid === vol.metadata.uid) === true;
+  const owned = primary?.metadata.ownerReferences?.some((o) => o.uid === vol.metadata.uid) === true;
+  return [...(primary !== undefined && owned ? [primary] : []), ...standbyClaimsOf(mgr, vol)];
+}
+
+/** Releases or deletes the owned claims (primary and standbys), then removes the finalizer. */
+export async function finalize(mgr: Manager, vol: StatefulVolume): Promise<void> {
   try {
-    if (claim !== undefined && owned) await releaseClaim(mgr, vol, claim);
+    for (const claim of ownedClaims(mgr, vol)) await releaseClaim(mgr, vol, claim);
     await removeFinalizer(mgr.client, statefulVolumeType, vol, claimProtection);
   } catch (err) {
     if (isNotFound(err)) return;
     mgr.recorder.warning(
       vol,
       'FinalizerFailed',
-      `Could not release the claim: ${errorMessage(err)}; retrying.`,
+      `Could not release the claims: ${errorMessage(err)}; retrying.`,
     );
     throw err;
   }

@@ -1,16 +1,30 @@
 // The StatefulVolume reconcile: its steps, in order, and one status write.
+// Every step reads the cache as it is now, so a pass after a restart or a
+// missed event does the same as one woken by that event.
 import type { StatefulVolume } from '../../api/v1alpha1/types.generated.js';
 import type { ReconcileRequest } from '../../runtime/controller.js';
 import type { Manager } from '../../runtime/manager.js';
-import { done, type Result } from '../../runtime/result.js';
+import { done, requeueAfter, type Result } from '../../runtime/result.js';
 import { writeStatus } from '../../runtime/status.js';
-import { ensureClaim } from './ensure-claim.js';
+import { promotionAnnotation } from './claim.js';
+import { ensureClaim, type ClaimOutcome } from './ensure-claim.js';
+import { ensureSize, type ResizeState } from './expand.js';
 import { ensureFinalizer, finalize } from './finalizer.js';
-import { computeStatus, reasons } from './status.js';
+import { followConsumer } from './follow.js';
+import { placeReplicas } from './place.js';
+import { resolveSource } from './resolve-source.js';
+import { ensureStandbys, type StandbyOutcome } from './standbys.js';
+import { computeStatus, newProblems } from './status.js';
+import { checkStorageClass } from './storage-class.js';
 import { statefulVolumeType } from './types.js';
 
+/** While an expansion runs nothing may change on the watched objects for a while; look again. */
+const resizePollMs = 15_000;
+/** How often a claim the API server refused (quota, admission) is tried again. */
+const refusedRetryMs = 30_000;
+
 export async function reconcileStatefulVolume(mgr: Manager, req: ReconcileRequest): Promise<Result> {
-  // 1. Fetch; a volume being deleted releases or deletes its claim, then lets go.
+  // 1. Fetch; a volume being deleted releases or deletes its claims, then lets go.
   const found = mgr.cache.get<StatefulVolume>(statefulVolumeType, req.namespace, req.name);
   if (found === undefined) return done;
   if (found.metadata.deletionTimestamp !== undefined) {
@@ -18,10 +32,33 @@ export async function reconcileStatefulVolume(mgr: Manager, req: ReconcileReques
     return done;
   }
   const vol = await ensureFinalizer(mgr, found);
-  // 2. The primary claim: created, adopted or refused.
-  const outcome = await ensureClaim(mgr, vol);
-  if (outcome.kind === 'refused') mgr.recorder.warning(vol, reasons.AdoptionRefused, outcome.message);
-  // 3. Status, written once and only when it changed.
-  await writeStatus(mgr.client, statefulVolumeType, vol, computeStatus(vol, outcome, mgr.clock.now()));
-  return done;
+  // 2. What the claims need: their class, their zones, the primary's source.
+  const storageClass = checkStorageClass(mgr, vol);
+  const placement = placeReplicas(mgr, vol);
+  const source = resolveSource(mgr, vol);
+  // 3. The primary claim, then its size.
+  const claim = await ensureClaim(mgr, vol, { storageClass, placement, source });
+  // The new claim's own watch event brings the next pass at once; its status says more than this one's.
+  if (claim.kind === 'created') return done;
+  const none: ResizeState = { kind: 'none' };
+  const resize = claim.kind === 'present' ? await ensureSize(mgr, vol, claim.claim, storageClass) : none;
+  // 4. One standby per remaining zone, filled from the newest Ready backup.
+  // While a FailoverGroup promotes a standby, standbys are left as they are.
+  const promoting = vol.metadata.annotations?.[promotionAnnotation] !== undefined;
+  const primaryBound = claim.kind === 'present' && claim.claim.status?.phase === 'Bound' && !promoting;
+  const standbys = await ensureStandbys(mgr, vol, placement, primaryBound);
+  // 5. The pod that mounts the primary, wherever it runs.
+  const following = followConsumer(mgr, vol, placement);
+  // 6. Status, written once and only when it changed; a Warning for each new problem.
+  const status = computeStatus(vol, { claim, resize, placement, standbys, ...following }, mgr.clock.now());
+  for (const p of newProblems(vol.status?.conditions, status.conditions ?? []))
+    mgr.recorder.warning(vol, p.reason, p.message);
+  await writeStatus(mgr.client, statefulVolumeType, vol, status, mgr.cache);
+  return nextLook(resize, claim, standbys);
+}
+
+function nextLook(resize: ResizeState, claim: ClaimOutcome, standbys: StandbyOutcome): Result {
+  if (resize.kind === 'resizing') return requeueAfter(resizePollMs);
+  // A quota raised or a policy relaxed sends no event to this controller: try again now and then.
+  return claim.kind === 'failed' || standbys.problem !== undefined ? requeueAfter(refusedRetryMs) : done;
 }

@@ -1,21 +1,62 @@
-// Step: the status this pass observed, computed from the claim outcome alone.
-import type { StatefulVolume, StatefulVolumeStatus } from '../../api/v1alpha1/types.generated.js';
+// Step: the status this pass observed. Pure: every input was gathered by an
+// earlier step, so the whole table of outcomes is testable without a cluster.
+import type {
+  AttachmentStatus,
+  ReplicaStatus,
+  StatefulVolume,
+  StatefulVolumePhase,
+  StatefulVolumeStatus,
+} from '../../api/v1alpha1/types.generated.js';
 import { statefulVolumeConditions as types } from '../../api/v1alpha1/types.generated.js';
-import { setCondition, type ConditionUpdate } from '../../runtime/conditions.js';
+import { setCondition, type Condition, type ConditionUpdate } from '../../runtime/conditions.js';
 import { claimNameOf } from './claim.js';
 import type { ClaimOutcome } from './ensure-claim.js';
+import type { ResizeState } from './expand.js';
+import { describeProblem, type Placement } from './placement.js';
+import type { StandbyOutcome } from './standbys.js';
 
 export const reasons = {
   ClaimBound: 'ClaimBound',
   ClaimPending: 'ClaimPending',
   AdoptionRefused: 'AdoptionRefused',
+  Expanding: 'Expanding',
+  NotResizing: 'NotResizing',
+  NoStandbys: 'NoStandbys',
+  StandbysInSync: 'StandbysInSync',
+  StandbysNotInSync: 'StandbysNotInSync',
+  SeededEmpty: 'SeededEmpty',
+  WaitingForPrimary: 'WaitingForPrimary',
+  PodMounted: 'PodMounted',
+  NoConsumer: 'NoConsumer',
+  ConsumerLost: 'ConsumerLost',
 } as const;
 
-function provisioned(outcome: ClaimOutcome): ConditionUpdate {
+/** Everything one pass saw, as the steps returned it. */
+export interface Observation {
+  readonly claim: ClaimOutcome;
+  readonly resize: ResizeState;
+  readonly placement: Placement;
+  /** Undefined when the volume has no standbys to manage. */
+  readonly standbys: StandbyOutcome | undefined;
+  readonly attachment: AttachmentStatus | undefined;
+  /** Whether a live pod mounts the primary claim right now. */
+  readonly mounted: boolean;
+}
+
+function isBound(claim: ClaimOutcome): boolean {
+  return claim.kind === 'present' && claim.claim.status?.phase === 'Bound';
+}
+
+export function provisioned(claim: ClaimOutcome): ConditionUpdate {
   const type = types.Provisioned;
-  if (outcome.kind === 'refused')
-    return { type, status: 'False', reason: reasons.AdoptionRefused, message: outcome.message };
-  if (outcome.kind === 'present' && outcome.claim.status?.phase === 'Bound')
+  // One reason for every refusal, so alerts can match it; the message names the mismatch.
+  if (claim.kind === 'refused') {
+    return { type, status: 'False', reason: reasons.AdoptionRefused, message: claim.message };
+  }
+  if (claim.kind === 'waiting' || claim.kind === 'failed') {
+    return { type, status: 'False', reason: claim.reason, message: claim.message };
+  }
+  if (isBound(claim))
     return { type, status: 'True', reason: reasons.ClaimBound, message: 'The claim is bound.' };
   return {
     type,
@@ -25,20 +66,195 @@ function provisioned(outcome: ClaimOutcome): ConditionUpdate {
   };
 }
 
-export function computeStatus(vol: StatefulVolume, outcome: ClaimOutcome, now: Date): StatefulVolumeStatus {
-  const gen = vol.metadata.generation;
-  const prov = provisioned(outcome);
-  let conditions = setCondition(vol.status?.conditions, prov, gen, now);
-  conditions = setCondition(conditions, { ...prov, type: types.Ready }, gen, now);
-  const bound = prov.status === 'True';
-  const status: StatefulVolumeStatus = {
-    ...vol.status,
-    phase: outcome.kind === 'refused' ? 'Failed' : bound ? 'Ready' : 'Provisioning',
-    conditions,
-    claimName: claimNameOf(vol),
+export function resizing(resize: ResizeState): ConditionUpdate {
+  const type = types.Resizing;
+  if (resize.kind === 'resizing')
+    return { type, status: 'True', reason: reasons.Expanding, message: resize.message };
+  if (resize.kind === 'blocked')
+    return { type, status: 'False', reason: resize.reason, message: resize.message };
+  return {
+    type,
+    status: 'False',
+    reason: reasons.NotResizing,
+    message: 'The claim has the size spec.size asks for.',
   };
-  if (gen !== undefined) status.observedGeneration = gen;
-  const capacity = outcome.kind === 'present' ? outcome.claim.status?.capacity?.storage : undefined;
-  if (capacity !== undefined) status.capacity = capacity;
-  return status;
+}
+
+function placementProblem(placement: Placement): ConditionUpdate | undefined {
+  const problem = placement.problems[0];
+  if (problem === undefined) return undefined;
+  return {
+    type: types.ReplicasInSync,
+    status: 'False',
+    reason: problem.reason,
+    message: describeProblem(problem),
+  };
+}
+
+export function replicasInSync(obs: Observation): ConditionUpdate {
+  const type = types.ReplicasInSync;
+  const standbys = obs.standbys;
+  if (standbys?.problem !== undefined) return { type, status: 'False', ...standbys.problem };
+  const misplaced = placementProblem(obs.placement);
+  if (misplaced !== undefined) return misplaced;
+  if (standbys === undefined || obs.placement.standbyZones.length === 0) {
+    return {
+      type,
+      status: 'True',
+      reason: reasons.NoStandbys,
+      message: 'The volume has no standby replicas.',
+    };
+  }
+  if (!isBound(obs.claim)) {
+    return {
+      type,
+      status: 'False',
+      reason: reasons.WaitingForPrimary,
+      message: 'Standbys are created once the primary claim is bound.',
+    };
+  }
+  if (standbys.seededEmpty) {
+    return {
+      type,
+      status: 'False',
+      reason: reasons.SeededEmpty,
+      message:
+        'Standbys are seeded empty: this volume has no Ready VolumeBackup yet. They are refilled when one becomes Ready.',
+    };
+  }
+  if (standbys.outOfSync > 0) {
+    return {
+      type,
+      status: 'False',
+      reason: reasons.StandbysNotInSync,
+      message: `${standbys.outOfSync} standby replica(s) do not hold the newest Ready backup yet.`,
+    };
+  }
+  return {
+    type,
+    status: 'True',
+    reason: reasons.StandbysInSync,
+    message: 'Every standby holds the newest Ready backup.',
+  };
+}
+
+export function attached(obs: Observation): ConditionUpdate {
+  const type = types.Attached;
+  const a = obs.attachment;
+  if (!obs.mounted || a === undefined) {
+    return { type, status: 'False', reason: reasons.NoConsumer, message: 'No running pod mounts the claim.' };
+  }
+  if (a.interruptedAt !== undefined) {
+    return {
+      type,
+      status: 'False',
+      reason: reasons.ConsumerLost,
+      message: `Pod ${a.pod ?? '?'} on node ${a.node ?? '?'} was lost at ${a.interruptedAt}; waiting for its replacement.`,
+    };
+  }
+  return {
+    type,
+    status: 'True',
+    reason: reasons.PodMounted,
+    message: `Pod ${a.pod ?? '?'} on node ${a.node ?? '?'} mounts the claim.`,
+  };
+}
+
+function ready(prov: ConditionUpdate, inSync: ConditionUpdate): ConditionUpdate {
+  const failing = [prov, inSync].find((c) => c.status !== 'True');
+  if (failing !== undefined) return { ...failing, type: types.Ready };
+  return {
+    type: types.Ready,
+    status: 'True',
+    reason: 'Ready',
+    message: 'The primary is bound and every standby is in sync.',
+  };
+}
+
+export function phaseOf(obs: Observation, inSync: boolean): StatefulVolumePhase {
+  const claim = obs.claim;
+  if (claim.kind === 'refused' || claim.kind === 'failed') return 'Failed';
+  if (claim.kind === 'waiting') return 'Pending';
+  if (!isBound(claim)) return 'Provisioning';
+  if (obs.resize.kind === 'resizing') return 'Resizing';
+  return inSync ? 'Ready' : 'Bound';
+}
+
+function primaryReplica(vol: StatefulVolume, obs: Observation): ReplicaStatus {
+  const claim = claimNameOf(vol);
+  const zone = obs.placement.primaryZone;
+  const k = obs.claim.kind;
+  const phase: ReplicaStatus['phase'] = isBound(obs.claim)
+    ? 'InSync'
+    : k === 'failed' || k === 'refused'
+      ? 'Failed'
+      : k === 'waiting'
+        ? 'Pending'
+        : 'Provisioning';
+  return { name: claim, claim, role: 'Primary', phase, ...(zone !== undefined ? { zone } : {}) };
+}
+
+function conditionsOf(vol: StatefulVolume, obs: Observation, now: Date): Condition[] {
+  const gen = vol.metadata.generation;
+  const prov = provisioned(obs.claim);
+  const inSync = replicasInSync(obs);
+  let list = vol.status?.conditions;
+  for (const update of [ready(prov, inSync), prov, inSync, resizing(obs.resize), attached(obs)]) {
+    list = setCondition(list, update, gen, now);
+  }
+  return list ?? [];
+}
+
+function primaryOf(vol: StatefulVolume, obs: Observation): StatefulVolumeStatus['primary'] {
+  const zone = obs.placement.primaryZone;
+  const node = obs.mounted ? obs.attachment?.node : undefined;
+  return {
+    claim: claimNameOf(vol),
+    ...(zone !== undefined ? { zone } : {}),
+    ...(node !== undefined ? { node } : {}),
+  };
+}
+
+/** The capacity the claim reports; kept from last time while the claim is out of view. */
+function capacityOf(vol: StatefulVolume, obs: Observation): string | undefined {
+  const reported = obs.claim.kind === 'present' ? obs.claim.claim.status?.capacity?.storage : undefined;
+  return reported ?? vol.status?.capacity;
+}
+
+export function computeStatus(vol: StatefulVolume, obs: Observation, now: Date): StatefulVolumeStatus {
+  const gen = vol.metadata.generation;
+  const conditions = conditionsOf(vol, obs, now);
+  const inSync = conditions.find((c) => c.type === types.ReplicasInSync)?.status === 'True';
+  const capacity = capacityOf(vol, obs);
+  return {
+    phase: phaseOf(obs, inSync),
+    conditions,
+    ...(gen !== undefined ? { observedGeneration: gen } : {}),
+    claimName: claimNameOf(vol),
+    ...(capacity !== undefined ? { capacity } : {}),
+    primary: primaryOf(vol, obs),
+    replicas: [primaryReplica(vol, obs), ...(obs.standbys?.replicas ?? [])],
+    ...(obs.attachment !== undefined ? { attachment: obs.attachment } : {}),
+  };
+}
+
+/** The non-True conditions whose reason changed since the last status: each is worth one Warning Event. */
+export function newProblems(
+  before: readonly Condition[] | undefined,
+  after: readonly Condition[],
+): { reason: string; message: string }[] {
+  const quiet = new Set<string>([
+    reasons.ClaimPending,
+    reasons.NotResizing,
+    reasons.WaitingForPrimary,
+    reasons.NoConsumer,
+    reasons.StandbysNotInSync,
+  ]);
+  const out: { reason: string; message: string }[] = [];
+  for (const c of after) {
+    if (c.type === types.Ready || c.status === 'True' || quiet.has(c.reason)) continue;
+    if (before?.find((b) => b.type === c.type)?.reason === c.reason) continue;
+    out.push({ reason: c.reason, message: c.message ?? '' });
+  }
+  return out;
 }

@@ -432,3 +432,22 @@ test('the OpenAPI v3 document publishes a description for every field, as kubect
       ?.placement;
   assert.match(placement?.description ?? '', /primary/);
 });
+
+test('every example in README.md is accepted by the API server as written', async (t) => {
+  const namespace = await createTestNamespace(t, 'api-readme');
+  const readme = await readFile(join(root, 'README.md'), 'utf8');
+  const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+  const objects = blocks
+    .flatMap((b) => loadAll(b) as Obj[])
+    .filter((o) => o.apiVersion.startsWith(`${group}/`));
+  assert.ok(objects.length >= 4, `README.md has ${String(objects.length)} examples of the operator's kinds`);
+  for (const obj of objects) {
+    try {
+      // The examples name a namespace of their own; the test's namespace stands in for it.
+      await create(namespace, { ...obj, metadata: { ...obj.metadata, namespace } } as Obj, 'All');
+    } catch (err) {
+      const detail = err instanceof ApiException ? String(err.body) : String(err);
+      assert.fail(`README example ${obj.kind} ${obj.metadata.name} was rejected: ${detail}`);
+    }
+  }
+});

@@ -152,11 +152,15 @@ test('the operator runs with only the chart’s ServiceAccount: caches sync, it 
     metadata: { ...sample.metadata, namespace: watched },
     spec: { ...sample.spec, storageClassName: immediateStorageClassName, size: '1Gi' },
   });
+  // Its primary bound and its standby made: the sample asks for two replicas, and with no backup
+  // yet the standby is seeded empty, so Ready stays False with SeededEmpty (which is the truth).
   await eventually(
-    'the sample StatefulVolume Ready',
+    'the sample StatefulVolume provisioned with its standby',
     async () => {
       const sv = await admin.get<StatefulVolume>(statefulVolumeType, watched, sample.metadata.name ?? '');
-      return sv.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+      const provisioned = sv.status?.conditions?.some((c) => c.type === 'Provisioned' && c.status === 'True');
+      const inSync = sv.status?.conditions?.find((c) => c.type === 'ReplicasInSync');
+      return provisioned === true && inSync?.reason === 'SeededEmpty' && sv.status?.replicas?.length === 2;
     },
     { timeoutMs: 90_000 },
   );

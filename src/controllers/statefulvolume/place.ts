@@ -1,0 +1,117 @@
+// Step: where the replicas go, from what the node cache shows now and where
+// replicas already are. The decision itself is planPlacement (placement.ts);
+// this step only gathers its inputs and the node each new claim is pinned to.
+import type { V1Node, V1PersistentVolume, V1PersistentVolumeClaim } from '@kubernetes/client-node';
+import type { StatefulVolume } from '../../api/v1alpha1/types.generated.js';
+import { coreTypes } from '../../kube/resource.js';
+import type { Stored } from '../../kube/wire.js';
+import type { Manager } from '../../runtime/manager.js';
+import { claimNameOf, labels } from './claim.js';
+import { planPlacement, type Placement, type PlacedReplica } from './placement.js';
+
+export const defaultTopologyKey = 'topology.kubernetes.io/zone';
+
+export interface PlacementView extends Placement {
+  readonly topologyKey: string;
+  /** A Ready node of each zone, written as the claim's selected node to provision it there. */
+  readonly pinNodeOf: (zone: string) => string | undefined;
+  readonly zoneOfNode: (node: string) => string | undefined;
+}
+
+type Node = Stored<V1Node>;
+type Claim = Stored<V1PersistentVolumeClaim>;
+
+export function isReadyNode(node: Node): boolean {
+  if (node.spec?.unschedulable === true) return false;
+  return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+}
+
+/** Zones with their Ready nodes, sorted by name so the pinned node is stable. */
+export function readyNodesByZone(nodes: readonly Node[], topologyKey: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const node of nodes) {
+    const zone = node.metadata.labels?.[topologyKey];
+    if (zone === undefined) continue;
+    const list = out.get(zone) ?? [];
+    if (isReadyNode(node)) list.push(node.metadata.name ?? '');
+    out.set(zone, list);
+  }
+  for (const list of out.values()) list.sort();
+  return out;
+}
+
+/** The zone a bound claim's volume lives in, from the PV's node affinity. */
+export function zoneOfVolume(
+  pv: Stored<V1PersistentVolume> | undefined,
+  topologyKey: string,
+): string | undefined {
+  for (const term of pv?.spec?.nodeAffinity?.required?.nodeSelectorTerms ?? []) {
+    const expr = term.matchExpressions?.find((e) => e.key === topologyKey && e.operator === 'In');
+    if (expr?.values?.length === 1) return expr.values[0];
+  }
+  return undefined;
+}
+
+export function standbyClaimsOf(mgr: Manager, vol: StatefulVolume): Claim[] {
+  const name = vol.metadata.name ?? '';
+  return mgr.cache.list<Claim>(
+    coreTypes.persistentVolumeClaim,
+    vol.metadata.namespace,
+    (c) =>
+      c.metadata.labels?.[labels.volume] === name &&
+      c.metadata.labels[labels.role] === 'standby' &&
+      c.metadata.ownerReferences?.some((o) => o.uid === vol.metadata.uid) === true,
+  );
+}
+
+/**
+ * The primary's zone: where its claim is (label, then the bound PV) and, only
+ * while the claim is out of view, what status said. The claim wins because a
+ * failover may rebind the claim to a volume in another zone.
+ */
+function primaryZone(mgr: Manager, vol: StatefulVolume, topologyKey: string): string | undefined {
+  const claim = mgr.cache.get<Claim>(
+    coreTypes.persistentVolumeClaim,
+    vol.metadata.namespace,
+    claimNameOf(vol),
+  );
+  if (claim === undefined) return vol.status?.primary?.zone;
+  const labelled = claim.metadata.labels?.[labels.zone];
+  if (labelled !== undefined) return labelled;
+  const pvName = claim.spec?.volumeName;
+  const pv =
+    pvName !== undefined && pvName !== ''
+      ? mgr.cache.get<Stored<V1PersistentVolume>>(coreTypes.persistentVolume, undefined, pvName)
+      : undefined;
+  return zoneOfVolume(pv, topologyKey) ?? vol.status?.primary?.zone;
+}
+
+function placedReplicas(mgr: Manager, vol: StatefulVolume, topologyKey: string): PlacedReplica[] {
+  const placed: PlacedReplica[] = [];
+  const primary = primaryZone(mgr, vol, topologyKey);
+  if (primary !== undefined) placed.push({ role: 'Primary', zone: primary });
+  for (const claim of standbyClaimsOf(mgr, vol)) {
+    const zone = claim.metadata.labels?.[labels.zone];
+    if (zone !== undefined) placed.push({ role: 'Standby', zone });
+  }
+  return placed;
+}
+
+export function placeReplicas(mgr: Manager, vol: StatefulVolume): PlacementView {
+  const topologyKey = vol.spec.placement?.topologyKey ?? defaultTopologyKey;
+  const nodes = mgr.cache.list<Node>(coreTypes.node);
+  const byZone = readyNodesByZone(nodes, topologyKey);
+  const plan = planPlacement({
+    replicas: vol.spec.placement?.replicas ?? 1,
+    allowedZones: vol.spec.placement?.zones ?? [],
+    readyNodesByZone: new Map([...byZone].map(([zone, list]) => [zone, list.length])),
+    placed: placedReplicas(mgr, vol, topologyKey),
+  });
+  const zoneByNode = new Map(nodes.map((n) => [n.metadata.name ?? '', n.metadata.labels?.[topologyKey]]));
+  return {
+    ...plan,
+    topologyKey,
+    pinNodeOf: (zone) => byZone.get(zone)?.[0],
+    zoneOfNode: (node) => zoneByNode.get(node),
+  };
+}
