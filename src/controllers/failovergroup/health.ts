@@ -114,6 +114,8 @@ export function nodesToFence(report: HealthReport, groupNodes: ReadonlySet<strin
 export interface ZoneHealth {
   zone: string;
   readyNodes: number;
+  /** Nodes confirmed Failed (not merely Suspect). */
+  failedNodes: number;
   nodes: number;
 }
 
@@ -121,7 +123,12 @@ export interface ZoneHealth {
 export function zoneHealth(zones: readonly string[], report: HealthReport): ZoneHealth[] {
   return zones.map((zone) => {
     const inZone = report.nodes.filter((n) => n.zone === zone);
-    return { zone, nodes: inZone.length, readyNodes: inZone.filter((n) => n.state === 'Healthy').length };
+    return {
+      zone,
+      nodes: inZone.length,
+      readyNodes: inZone.filter((n) => n.state === 'Healthy').length,
+      failedNodes: inZone.filter((n) => n.state === 'Failed').length,
+    };
   });
 }
 
@@ -132,7 +139,7 @@ export interface PromotionCandidate {
 }
 
 export type PromotionDecision =
-  | { action: 'stay'; reason: 'ActiveZoneHealthy' | 'Unsure' }
+  | { action: 'stay'; reason: 'ActiveZoneHealthy' | 'Unsure' | 'ZoneSuspect' }
   | { action: 'promote'; zone: string; claim: string; dataLossSeconds: number }
   | {
       action: 'refuse';
@@ -149,6 +156,11 @@ export interface PromotionInput {
   promotion: 'Automatic' | 'Manual';
   maxDataLossSeconds: number | undefined;
   now: Date;
+  /**
+   * A zone a person asked to promote (annotation storage.stateful.dev/promote on the group): that zone's
+   * standby is promoted whatever the promotion policy and data loss limit, if the zone is healthy.
+   */
+  requestedZone?: string;
 }
 
 /** Whether to promote a standby when the active zone is lost, and which one. */
@@ -157,6 +169,9 @@ export function decidePromotion(input: PromotionInput): PromotionDecision {
   const health = zoneHealth(input.zones, input.report);
   const active = health.find((z) => z.zone === input.activeZone);
   if (active !== undefined && active.readyNodes > 0) return { action: 'stay', reason: 'ActiveZoneHealthy' };
+  // A zone is lost only when every one of its nodes is confirmed Failed, not while some are merely late.
+  if (active !== undefined && active.failedNodes < active.nodes)
+    return { action: 'stay', reason: 'ZoneSuspect' };
   const healthy = health.filter((z) => z.zone !== input.activeZone && z.readyNodes > 0).map((z) => z.zone);
   if (healthy.length === 0)
     return {
@@ -164,7 +179,9 @@ export function decidePromotion(input: PromotionInput): PromotionDecision {
       reason: 'NoHealthyZone',
       message: 'no other zone of spec.zones has a Ready node',
     };
-  const withStandby = healthy
+  const order = input.requestedZone !== undefined ? [input.requestedZone] : healthy;
+  const withStandby = order
+    .filter((zone) => healthy.includes(zone))
     .map((zone) => input.candidates.find((c) => c.zone === zone))
     .find(
       (c): c is PromotionCandidate & { standby: NonNullable<PromotionCandidate['standby']> } =>
@@ -174,7 +191,10 @@ export function decidePromotion(input: PromotionInput): PromotionDecision {
     return {
       action: 'refuse',
       reason: 'NoStandby',
-      message: `no standby replica in a healthy zone (${healthy.join(', ')}); add replicas to spec.placement`,
+      message:
+        input.requestedZone !== undefined
+          ? `promotion to ${input.requestedZone} was asked for, but that zone has no Ready node or no standby replica`
+          : `no standby replica in a healthy zone (${healthy.join(', ')}); add replicas to spec.placement`,
     };
   return promoteOrRefuse(withStandby.zone, withStandby.standby, input);
 }
@@ -188,11 +208,15 @@ function promoteOrRefuse(
     standby.backupTakenAt === undefined
       ? Infinity
       : (input.now.getTime() - standby.backupTakenAt.getTime()) / 1000;
+  if (input.requestedZone === zone)
+    return { action: 'promote', zone, claim: standby.claim, dataLossSeconds: loss };
   if (input.promotion === 'Manual')
     return {
       action: 'refuse',
       reason: 'ManualPromotion',
-      message: `zone ${input.activeZone} is lost; promote ${standby.claim} in ${zone} by hand (data loss window ${fmt(loss)})`,
+      message:
+        `zone ${input.activeZone} is lost; to promote ${standby.claim} in ${zone}, annotate the group ` +
+        `storage.stateful.dev/promote=${zone} (data loss window ${fmt(loss)})`,
     };
   if (input.maxDataLossSeconds !== undefined && loss > input.maxDataLossSeconds)
     return {
@@ -200,7 +224,8 @@ function promoteOrRefuse(
       reason: 'DataLossTooLarge',
       message:
         `the standby in ${zone} holds a backup ${fmt(loss)} old, more than maxDataLossSeconds ` +
-        `(${String(input.maxDataLossSeconds)} s); promote by hand if losing that is acceptable`,
+        `(${String(input.maxDataLossSeconds)} s); if losing that is acceptable, annotate the group ` +
+        `storage.stateful.dev/promote=${zone}`,
     };
   return { action: 'promote', zone, claim: standby.claim, dataLossSeconds: loss };
 }

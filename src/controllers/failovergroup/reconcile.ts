@@ -12,6 +12,7 @@ import { observeGroup } from './observe.js';
 import { failoverGroupType } from './types.js';
 import { computeStatus } from './status.js';
 import { releaseRecoveredNodes } from './unfence-step.js';
+import { handleZoneLoss } from './zone-step.js';
 
 export async function reconcileFailoverGroup(
   mgr: Manager,
@@ -24,13 +25,81 @@ export async function reconcileFailoverGroup(
 
   const view = observeGroup(mgr.cache, heartbeats, fg, now);
   const fenced = await fenceFailedNodes(mgr, fg, view, now);
+  const zone = await handleZoneLoss(mgr, fg, view, fenced.started, now);
   const released = await releaseRecoveredNodes(mgr, fg, view);
-  const status = computeStatus({ fg, view, fenced, released, now });
-  const { written } = await writeStatus(mgr.client, failoverGroupType, fg, status);
-  if (written) recordMetrics(mgr, fg, status, fenced.fenced.length);
+  const status = computeStatus({ fg, view, fenced, released, now, zone });
+  const { written } = await writeStatus(mgr.client, failoverGroupType, fg, status, mgr.cache);
+  if (written) {
+    recordMetrics(mgr, fg, status, fenced.fenced.length);
+    announce(mgr, fg, status);
+  }
 
-  return nextLook(view, status.phase, fg.spec.nodeFailure?.detectionSeconds ?? 15);
+  if (zone.busy === true) return requeueAfter(1_000);
+  const look = nextLook(view, status.phase, fg.spec.nodeFailure?.detectionSeconds ?? 15);
+  // A refused promotion is looked at again: a person may annotate, a zone may come back.
+  return zone.refusal !== undefined && look === done ? requeueAfter(15_000) : look;
 }
+
+// Events for what changed between the status read and the one written.
+function announce(mgr: Manager, fg: FailoverGroup, status: FailoverGroupStatus): void {
+  announceZoneLoss(mgr, fg, status);
+  announceCompletion(mgr, fg, status);
+  announceMissingWorkload(mgr, fg, status);
+  const degraded = status.conditions?.find((c) => c.type === 'Degraded');
+  const was = fg.status?.conditions?.find((c) => c.type === 'Degraded');
+  if (degraded === undefined || !refusalReasons.has(degraded.reason)) return;
+  if (degraded.reason !== was?.reason)
+    mgr.recorder.warning(fg, 'PromotionRefused', `${degraded.reason}: ${degraded.message}`);
+}
+
+// A group whose workload is not there protects nothing: said once, when it starts.
+function announceMissingWorkload(mgr: Manager, fg: FailoverGroup, status: FailoverGroupStatus): void {
+  const ready = status.conditions?.find((c) => c.type === 'Ready');
+  const was = fg.status?.conditions?.find((c) => c.type === 'Ready');
+  if (ready?.reason !== 'WorkloadNotFound' || was?.reason === 'WorkloadNotFound') return;
+  mgr.recorder.warning(
+    fg,
+    'WorkloadNotFound',
+    `${ready.message ?? ''}; nothing is protected until it exists`,
+  );
+}
+
+function announceZoneLoss(mgr: Manager, fg: FailoverGroup, status: FailoverGroupStatus): void {
+  const last = status.lastFailover;
+  const before = fg.status?.lastFailover;
+  if (last?.reason !== 'ZoneFailure' || last.completedAt !== undefined) return;
+  if (before?.reason === 'ZoneFailure' && before.startedAt === last.startedAt) return;
+  const window = last.dataLossWindowSeconds;
+  mgr.recorder.warning(
+    fg,
+    'ZoneLost',
+    `zone ${last.fromZone ?? ''} has no Ready node; promoting the standbys in ${last.toZone ?? ''} ` +
+      `(data loss window ${window !== undefined ? `${String(window)} s` : 'unknown'})`,
+  );
+}
+
+function announceCompletion(mgr: Manager, fg: FailoverGroup, status: FailoverGroupStatus): void {
+  const last = status.lastFailover;
+  const before = fg.status?.lastFailover;
+  if (last?.completedAt === undefined) return;
+  if (before?.completedAt !== undefined && before.startedAt === last.startedAt) return;
+  const where = last.reason === 'ZoneFailure' ? `: running in ${last.toZone ?? ''}` : '';
+  mgr.recorder.normal(
+    fg,
+    'FailoverComplete',
+    `${last.reason ?? 'NodeFailure'} failover complete in ${String(last.recoverySeconds ?? 0)} s${where}`,
+  );
+}
+
+const refusalReasons = new Set([
+  'NoHealthyZone',
+  'NoStandby',
+  'DataLossTooLarge',
+  'ManualPromotion',
+  'VolumeMissing',
+  'VolumeTaken',
+  'ClaimReplaced',
+]);
 
 // Counted only after the status write succeeded, so a retried pass cannot count twice.
 function recordMetrics(

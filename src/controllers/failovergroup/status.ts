@@ -6,11 +6,12 @@ import type {
   FencedNode,
 } from '../../api/v1alpha1/types.generated.js';
 import { rfc3339 } from '../../runtime/clock.js';
-import { setCondition, type Condition } from '../../runtime/conditions.js';
+import { setCondition, type Condition, type ConditionUpdate } from '../../runtime/conditions.js';
 import type { FenceOutcome } from './fence-step.js';
 import type { GroupView } from './observe.js';
 import { zoneLabel } from './observe.js';
 import { isPodReady } from './workload.js';
+import type { ZoneOutcome } from './zone-step.js';
 
 const maxHistory = 10;
 
@@ -20,6 +21,7 @@ export interface StatusInput {
   fenced: FenceOutcome;
   released: readonly string[];
   now: Date;
+  zone?: ZoneOutcome;
 }
 
 /** Pods all Ready and none left on a fenced node: the failover is over. */
@@ -30,8 +32,13 @@ function completeIfRecovered(
   now: Date,
 ): FailoverRecord {
   if (record.completedAt !== undefined || view.pods.length === 0) return record;
+  if (record.reason === 'ZoneFailure') return completeZoneFailover(record, view, now);
   const moved = view.pods.every((p) => p.spec?.nodeName !== undefined && !fencedNames.has(p.spec.nodeName));
   if (!moved || !view.pods.every(isPodReady)) return record;
+  return completed(record, now);
+}
+
+function completed(record: FailoverRecord, now: Date): FailoverRecord {
   const started = Date.parse(record.startedAt ?? rfc3339(now));
   const at = rfc3339(now);
   return {
@@ -46,6 +53,21 @@ function completeIfRecovered(
   };
 }
 
+function zoneOfNode(view: GroupView, node: string | undefined): string | undefined {
+  return view.nodes.find((n) => n.metadata.name === node)?.metadata.labels?.[zoneLabel];
+}
+
+/** Volumes rebound, then every pod scheduled in the new zone, then every pod Ready. */
+function completeZoneFailover(record: FailoverRecord, view: GroupView, now: Date): FailoverRecord {
+  if (record.timeline?.volumesAttachedAt === undefined) return record;
+  if (!view.pods.every((p) => zoneOfNode(view, p.spec?.nodeName) === record.toZone)) return record;
+  const moved: FailoverRecord = {
+    ...record,
+    timeline: { ...record.timeline, podsRescheduledAt: record.timeline.podsRescheduledAt ?? rfc3339(now) },
+  };
+  return view.pods.every(isPodReady) ? completed(moved, now) : moved;
+}
+
 function activeZone(view: GroupView): string | undefined {
   const node = view.nodes.find((n) => n.metadata.name !== undefined && view.groupNodes.has(n.metadata.name));
   return node?.metadata.labels?.[zoneLabel];
@@ -55,6 +77,8 @@ function conditionsFor(
   input: StatusInput,
   phase: FailoverGroupStatus['phase'],
   degraded: string | undefined,
+  degradedReason: string | undefined,
+  failingOver: FailoverRecord['reason'],
 ): Condition[] {
   const { fg, view, now } = input;
   const gen = fg.metadata.generation;
@@ -94,23 +118,28 @@ function conditionsFor(
           reason: 'AllNodesHealthy',
           message: 'every node of the group is Ready',
         }
-      : { type: 'Degraded', status: 'True', reason: 'NodeUnhealthy', message: degraded },
+      : { type: 'Degraded', status: 'True', reason: degradedReason ?? 'NodeUnhealthy', message: degraded },
     gen,
     now,
   );
-  return setCondition(
-    conds,
-    phase === 'FailingOver'
-      ? {
-          type: 'FailingOver',
-          status: 'True',
-          reason: 'NodeFailure',
-          message: 'pods are moving off a fenced node',
-        }
-      : { type: 'FailingOver', status: 'False', reason: 'Idle', message: 'no failover in progress' },
-    gen,
-    now,
-  );
+  return setCondition(conds, failingOverCondition(phase, failingOver), gen, now);
+}
+
+function failingOverCondition(
+  phase: FailoverGroupStatus['phase'],
+  reason: FailoverRecord['reason'],
+): ConditionUpdate {
+  if (phase !== 'FailingOver')
+    return { type: 'FailingOver', status: 'False', reason: 'Idle', message: 'no failover in progress' };
+  return {
+    type: 'FailingOver',
+    status: 'True',
+    reason: reason ?? 'NodeFailure',
+    message:
+      reason === 'ZoneFailure'
+        ? 'volumes are being promoted in another zone and pods follow them'
+        : 'pods are moving off a fenced node',
+  };
 }
 
 function degradedMessage(view: GroupView): string | undefined {
@@ -122,6 +151,7 @@ function degradedMessage(view: GroupView): string | undefined {
 function mergeFailovers(
   prior: FailoverGroupStatus,
   started: readonly FailoverRecord[],
+  zone: ZoneOutcome | undefined,
 ): { last: FailoverRecord | undefined; history: FailoverRecord[] } {
   const history = [...(prior.history ?? [])];
   let last = prior.lastFailover;
@@ -129,36 +159,52 @@ function mergeFailovers(
     if (last !== undefined) history.push(last);
     last = record;
   }
+  if (zone?.record !== undefined) {
+    if (zone.replaces !== true && last !== undefined) history.push(last);
+    last = zone.record;
+  }
   return { last, history };
 }
 
 function phaseOf(
   last: FailoverRecord | undefined,
   degraded: string | undefined,
+  zone: string | undefined,
+  preferred: string | undefined,
 ): FailoverGroupStatus['phase'] {
   if (last !== undefined && last.completedAt === undefined) return 'FailingOver';
+  if (last?.reason === 'ZoneFailure' && zone !== undefined && zone !== preferred) return 'FailedOver';
   return degraded !== undefined ? 'Degraded' : 'Healthy';
 }
 
-export function computeStatus(input: StatusInput): FailoverGroupStatus {
-  const { fg, view, fenced, released, now } = input;
-  const prior = fg.status ?? {};
-  const fencedNodes: FencedNode[] = [
-    ...(prior.fencedNodes ?? []).filter((n) => !released.includes(n.name)),
-    ...fenced.fenced,
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}
+
+function fencedNodesOf(prior: FailoverGroupStatus, input: StatusInput): FencedNode[] {
+  return [
+    ...(prior.fencedNodes ?? []).filter((n) => !input.released.includes(n.name)),
+    ...input.fenced.fenced,
   ];
+}
+
+export function computeStatus(input: StatusInput): FailoverGroupStatus {
+  const { fg, view, fenced, now } = input;
+  const prior = fg.status ?? {};
+  const fencedNodes = fencedNodesOf(prior, input);
   const names = new Set(fencedNodes.map((n) => n.name));
-  const { last: newest, history } = mergeFailovers(prior, fenced.started);
+  const { last: newest, history } = mergeFailovers(prior, fenced.started, input.zone);
   const last = newest === undefined ? undefined : completeIfRecovered(newest, view, names, now);
-  const degraded = degradedMessage(view);
-  const phase = phaseOf(last, degraded);
+  const refusal = input.zone?.refusal;
+  const degraded = refusal?.message ?? degradedMessage(view);
   const zone = activeZone(view) ?? prior.activeZone;
+  const phase = phaseOf(last, degraded, zone, fg.spec.zones[0]);
   return {
     phase,
-    ...(zone !== undefined ? { activeZone: zone } : {}),
-    conditions: conditionsFor(input, phase, degraded),
-    ...(fg.metadata.generation !== undefined ? { observedGeneration: fg.metadata.generation } : {}),
-    ...(last !== undefined ? { lastFailover: last } : {}),
+    ...optional('activeZone', zone),
+    conditions: conditionsFor(input, phase, degraded, refusal?.reason, last?.reason),
+    ...optional('observedGeneration', fg.metadata.generation),
+    ...optional('lastFailover', last),
     ...(history.length > 0 ? { history: history.slice(-maxHistory) } : {}),
     ...(fencedNodes.length > 0 ? { fencedNodes } : {}),
   };

@@ -1,0 +1,358 @@
+// Step: the active zone is lost. Decide (decidePromotion) whether to promote
+// the standbys of the next preferred zone (restoring one from the newest Ready
+// backup first where a zone has none, restore-step.ts), write that decision to
+// status, and in later passes rebind every volume of the group to its standby
+// there (promote-step.ts) without deciding again.
+import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
+import type {
+  FailoverGroup,
+  FailoverRecord,
+  StatefulVolume,
+  VolumeBackup,
+} from '../../api/v1alpha1/types.generated.js';
+import { coreTypes } from '../../kube/resource.js';
+import type { Stored } from '../../kube/wire.js';
+import { rfc3339 } from '../../runtime/clock.js';
+import type { Manager } from '../../runtime/manager.js';
+import { statefulVolumeType, volumeBackupType } from '../kinds.js';
+import { claimNameOf, labels } from '../statefulvolume/claim.js';
+import { sourceBackupLabel } from '../statefulvolume/standbys.js';
+import { matchesSelector } from '../volumebackuppolicy/select.js';
+import { decidePromotion, zoneHealth, type PromotionCandidate } from './health.js';
+import type { GroupView } from './observe.js';
+import { zoneLabel } from './observe.js';
+import { promoteVolume, readRecord } from './promote-step.js';
+import { restoredForLabel, restoreFromBackups, type RestoreOutcome } from './restore-step.js';
+
+type Claim = Stored<V1PersistentVolumeClaim>;
+
+/** A person's go-ahead: promote the standbys in this zone (whatever promotion and maxDataLossSeconds say). */
+export const promoteAnnotation = 'storage.stateful.dev/promote';
+
+export interface ZoneOutcome {
+  /** The zone failover to show as lastFailover; `replaces` when it continues the current record. */
+  record?: FailoverRecord;
+  replaces?: boolean;
+  /** Why the operator does not promote although the active zone is lost. */
+  refusal?: { reason: string; message: string };
+  /** A step is under way; look again soon. */
+  busy?: boolean;
+  /** This pass decided to promote: the record is new, nothing was touched yet. */
+  begun?: boolean;
+}
+
+/** The group's StatefulVolumes, read from the API server (this runs only when a zone is lost). */
+export async function groupVolumes(mgr: Manager, fg: FailoverGroup): Promise<StatefulVolume[]> {
+  const ns = fg.metadata.namespace ?? '';
+  const all = (await mgr.client.list<StatefulVolume>(statefulVolumeType, ns)).items.filter(
+    (v) => v.metadata.deletionTimestamp === undefined,
+  );
+  const names = fg.spec.volumes.names;
+  if (names !== undefined) return all.filter((v) => names.includes(v.metadata.name ?? ''));
+  return all.filter((v) => matchesSelector(v.metadata.labels, fg.spec.volumes.selector ?? {}));
+}
+
+/** When the data in a backup was captured: when the snapshot was requested (errs towards more loss). */
+function backupTime(b: VolumeBackup | undefined): Date | undefined {
+  const at = b?.status?.startedAt ?? b?.status?.readyAt;
+  return at === undefined ? undefined : new Date(at);
+}
+
+interface ZoneStandbys {
+  candidate: PromotionCandidate;
+  /** Standby claim per volume name. */
+  claims: Map<string, string>;
+}
+
+/** Per zone: a candidate only when every volume has a Bound standby there; its age is the oldest one's. */
+async function candidates(
+  mgr: Manager,
+  fg: FailoverGroup,
+  volumes: readonly StatefulVolume[],
+): Promise<Map<string, ZoneStandbys>> {
+  const { claims, backups } = await standbysIn(mgr, fg);
+  const out = new Map<string, ZoneStandbys>();
+  for (const zone of fg.spec.zones) {
+    const chosen = new Map<string, string>();
+    const times: (Date | undefined)[] = [];
+    for (const vol of volumes) {
+      const standby = newestStandby(claims, backups, vol, zone);
+      if (standby === undefined) continue;
+      chosen.set(vol.metadata.name ?? '', standby.claim);
+      times.push(standby.at);
+    }
+    const complete = volumes.length > 0 && chosen.size === volumes.length;
+    // A standby whose backup time is unknown makes the zone's loss unknown (infinite).
+    const oldest = times.some((t) => t === undefined)
+      ? undefined
+      : times.reduce<Date | undefined>(
+          (a, t) => (a === undefined || (t !== undefined && t < a) ? t : a),
+          undefined,
+        );
+    const standby = complete ? { claim: [...chosen.values()].join(', '), backupTakenAt: oldest } : undefined;
+    out.set(zone, { candidate: { zone, ...(standby !== undefined ? { standby } : {}) }, claims: chosen });
+  }
+  return out;
+}
+
+function newestStandby(
+  claims: readonly Claim[],
+  backups: readonly VolumeBackup[],
+  vol: StatefulVolume,
+  zone: string,
+): { claim: string; at: Date | undefined } | undefined {
+  const mine = claims.filter(
+    (c) =>
+      c.metadata.labels?.[labels.volume] === vol.metadata.name &&
+      c.metadata.labels?.[labels.zone] === zone &&
+      (c.metadata.ownerReferences?.some((o) => o.uid === vol.metadata.uid) === true ||
+        c.metadata.labels[restoredForLabel] === vol.metadata.name) &&
+      c.status?.phase === 'Bound' &&
+      c.metadata.deletionTimestamp === undefined,
+  );
+  const dated = mine.map((c) => ({
+    claim: c.metadata.name ?? '',
+    at: backupTime(backups.find((b) => b.metadata.name === c.metadata.labels?.[sourceBackupLabel])),
+  }));
+  dated.sort((a, b) => (b.at?.getTime() ?? -1) - (a.at?.getTime() ?? -1));
+  return dated[0];
+}
+
+function zoneOfNode(view: GroupView, node: string | undefined): string | undefined {
+  return view.nodes.find((n) => n.metadata.name === node)?.metadata.labels?.[zoneLabel];
+}
+
+/** When the zone went quiet: its nodes' longest silence before now. */
+function lostSince(view: GroupView, zone: string, now: Date): Date {
+  const silent = view.report.nodes
+    .filter((n) => n.zone === zone && n.state !== 'Healthy')
+    .map((n) => (n.state === 'Healthy' ? 0 : n.failedForSeconds))
+    .filter((s) => Number.isFinite(s));
+  return new Date(now.getTime() - Math.max(0, ...silent) * 1000);
+}
+
+interface StartInput {
+  current: FailoverRecord | undefined;
+  view: GroupView;
+  from: string;
+  to: string;
+  backupAt: Date | undefined;
+  now: Date;
+}
+
+/** A node of the lost zone fenced first: that failover becomes this zone failover. */
+function continuesNodeFailover(current: FailoverRecord | undefined, from: string): current is FailoverRecord {
+  return (
+    current?.completedAt === undefined &&
+    current?.reason === 'NodeFailure' &&
+    (current.fromZone === undefined || current.fromZone === from)
+  );
+}
+
+function startRecord(input: StartInput): { record: FailoverRecord; replaces: boolean } {
+  const { current, view, from, to, backupAt, now } = input;
+  const at = rfc3339(now);
+  const continues = continuesNodeFailover(current, from);
+  const base: FailoverRecord = continues
+    ? { ...current }
+    : { startedAt: rfc3339(lostSince(view, from, now)), timeline: { detectedAt: at } };
+  // An upper bound: the zone may have run (and taken writes) until its loss was confirmed, now.
+  const loss = backupAt === undefined ? undefined : Math.max(0, (now.getTime() - backupAt.getTime()) / 1000);
+  const timeline = base.timeline ?? {};
+  return {
+    replaces: continues,
+    record: {
+      ...base,
+      reason: 'ZoneFailure',
+      fromZone: from,
+      toZone: to,
+      ...(loss !== undefined ? { dataLossWindowSeconds: Math.round(loss * 10) / 10 } : {}),
+      timeline: { ...timeline, detectedAt: timeline.detectedAt ?? at, fencedAt: timeline.fencedAt ?? at },
+    },
+  };
+}
+
+type VolumesResult = { kind: 'done' | 'busy' } | { kind: 'stuck'; reason: string; message: string };
+
+async function standbysIn(
+  mgr: Manager,
+  fg: FailoverGroup,
+): Promise<{ claims: Claim[]; backups: VolumeBackup[] }> {
+  const ns = fg.metadata.namespace ?? '';
+  const claims = (
+    await mgr.client.list<Claim>(coreTypes.persistentVolumeClaim, ns, {
+      labelSelector: `${labels.role}=standby`,
+    })
+  ).items;
+  const backups = (await mgr.client.list<VolumeBackup>(volumeBackupType, ns)).items;
+  return { claims, backups };
+}
+
+async function promoteAll(mgr: Manager, fg: FailoverGroup, zone: string): Promise<VolumesResult> {
+  const { claims, backups } = await standbysIn(mgr, fg);
+  let busy = false;
+  for (const vol of await groupVolumes(mgr, fg)) {
+    // Before the volume's record exists: its newest Bound standby in the zone, as the decision saw it.
+    const standby = newestStandby(claims, backups, vol, zone);
+    const target = {
+      zone,
+      standbyClaim: readRecord(vol)?.standbyClaim ?? standby?.claim ?? '',
+      ...(standby?.at !== undefined ? { backupTakenAt: rfc3339(standby.at) } : {}),
+    };
+    const result = await promoteVolume(mgr.client, vol, target, (step) => {
+      if (step.kind !== 'finish') return;
+      mgr.recorder.normal(
+        fg,
+        'StandbyPromoted',
+        `claim ${claimNameOf(vol)} of StatefulVolume ${vol.metadata.name ?? ''} now uses the standby's volume ` +
+          `in ${zone}; the old primary's volume is kept (Retain)`,
+      );
+    });
+    if (result.kind === 'stuck') return result;
+    if (result.kind === 'progress') busy = true;
+  }
+  return { kind: busy ? 'busy' : 'done' };
+}
+
+/** Carries the promotion on, volume by volume; sets volumesAttachedAt when every claim is rebound. */
+async function carryOn(
+  mgr: Manager,
+  fg: FailoverGroup,
+  record: FailoverRecord,
+  now: Date,
+): Promise<ZoneOutcome> {
+  const result = await promoteAll(mgr, fg, record.toZone ?? '');
+  if (result.kind === 'stuck')
+    return { record, replaces: true, refusal: { reason: result.reason, message: result.message } };
+  if (result.kind === 'busy' || record.timeline?.volumesAttachedAt !== undefined)
+    return { record, replaces: true, busy: result.kind === 'busy' };
+  return {
+    record: { ...record, timeline: { ...record.timeline, volumesAttachedAt: rfc3339(now) } },
+    replaces: true,
+  };
+}
+
+function activeZoneLost(fg: FailoverGroup, view: GroupView, active: string): boolean {
+  if (view.report.kind !== 'Assessed') return false;
+  const health = zoneHealth(fg.spec.zones, view.report).find((z) => z.zone === active);
+  return health !== undefined && health.nodes > 0 && health.readyNodes === 0;
+}
+
+type Decided =
+  { kind: 'outcome'; outcome: ZoneOutcome } | { kind: 'promote'; zone: string; backupAt: Date | undefined };
+
+function earliest(times: readonly (string | undefined)[]): Date | undefined {
+  if (times.length === 0 || times.some((t) => t === undefined)) return undefined;
+  return new Date(Math.min(...times.map((t) => Date.parse(t ?? ''))));
+}
+
+/** A promotion begun on the volumes (and its status write lost) is finished, not decided again. */
+function resumed(volumes: readonly StatefulVolume[]): Decided | undefined {
+  const inFlight = volumes.map(readRecord).filter((r) => r !== undefined);
+  const first = inFlight[0];
+  if (first === undefined) return undefined;
+  return {
+    kind: 'promote',
+    zone: first.zone,
+    backupAt: earliest(inFlight.map((r) => r.backupTakenAt)),
+  };
+}
+
+function requestedZone(fg: FailoverGroup): { requestedZone?: string } {
+  const requested = fg.metadata.annotations?.[promoteAnnotation];
+  return requested !== undefined && requested !== '' ? { requestedZone: requested } : {};
+}
+
+/** Promote where a promotion already began on the volumes, else where decidePromotion says. */
+async function decide(
+  mgr: Manager,
+  fg: FailoverGroup,
+  view: GroupView,
+  active: string,
+  now: Date,
+): Promise<Decided> {
+  const volumes = await groupVolumes(mgr, fg);
+  const again = resumed(volumes);
+  if (again !== undefined) return again;
+  const byZone = await candidates(mgr, fg, volumes);
+  const decision = decidePromotion({
+    activeZone: active,
+    zones: fg.spec.zones,
+    report: view.report,
+    candidates: [...byZone.values()].map((z) => z.candidate),
+    promotion: fg.spec.zoneFailure?.promotion ?? 'Manual',
+    maxDataLossSeconds: fg.spec.zoneFailure?.maxDataLossSeconds,
+    now,
+    ...requestedZone(fg),
+  });
+  if (decision.action === 'stay') return { kind: 'outcome', outcome: {} };
+  if (decision.action === 'refuse' && decision.reason === 'NoStandby') {
+    const restored = await restoreFromBackups(mgr, fg, view, volumes, {
+      active,
+      requested: requestedZone(fg).requestedZone,
+      now,
+      missing: (vol, zone) => byZone.get(zone)?.claims.has(vol.metadata.name ?? '') !== true,
+    });
+    if (restored.kind !== 'none') return { kind: 'outcome', outcome: restoreOutcome(restored) };
+  }
+  if (decision.action === 'refuse')
+    return { kind: 'outcome', outcome: { refusal: { reason: decision.reason, message: decision.message } } };
+  const target = byZone.get(decision.zone);
+  return {
+    kind: 'promote',
+    zone: decision.zone,
+    backupAt: target?.candidate.standby?.backupTakenAt,
+  };
+}
+
+function restoreOutcome(r: RestoreOutcome & { kind: 'restoring' | 'refused' }): ZoneOutcome {
+  if (r.kind === 'refused') return { refusal: { reason: r.reason, message: r.message } };
+  return { busy: true, refusal: { reason: 'RestoringFromBackup', message: r.message } };
+}
+
+function inProgress(current: FailoverRecord | undefined): current is FailoverRecord {
+  return (
+    current?.reason === 'ZoneFailure' && current.completedAt === undefined && current.toZone !== undefined
+  );
+}
+
+/** Fenced first: none of the group's pods may still be on a node of the lost zone. */
+function waitForFencing(view: GroupView, active: string): ZoneOutcome | undefined {
+  const left = view.pods.filter((p) => zoneOfNode(view, p.spec?.nodeName) === active);
+  if (left.length === 0) return undefined;
+  return {
+    busy: true,
+    refusal: {
+      reason: 'WaitingForFencing',
+      message: `${String(left.length)} pod(s) of the group are still on nodes of ${active}; promoting once they are fenced`,
+    },
+  };
+}
+
+export async function handleZoneLoss(
+  mgr: Manager,
+  fg: FailoverGroup,
+  view: GroupView,
+  started: readonly FailoverRecord[],
+  now: Date,
+): Promise<ZoneOutcome> {
+  const current = started.at(-1) ?? fg.status?.lastFailover;
+  if (inProgress(current)) return carryOn(mgr, fg, current, now);
+  const active = fg.status?.activeZone ?? fg.spec.zones[0] ?? '';
+  if (!activeZoneLost(fg, view, active)) return {};
+  const decided = await decide(mgr, fg, view, active, now);
+  if (decided.kind === 'outcome') return decided.outcome;
+  const fencing = waitForFencing(view, active);
+  if (fencing !== undefined) return fencing;
+  const { record, replaces } = startRecord({
+    current,
+    view,
+    from: active,
+    to: decided.zone,
+    backupAt: decided.backupAt,
+    now,
+  });
+  // The record is written (status) before any volume is touched; the next pass carries it on. A pass
+  // whose status write fails has done nothing, and the next one decides again.
+  return { record, replaces, busy: true, begun: true };
+}

@@ -1,0 +1,499 @@
+// A whole zone dies under a StatefulSet pod whose volume has a standby in the
+// next zone. With promotion Automatic and a recent enough backup, the operator
+// fences, rebinds the claim the pod mounts to the standby's volume, and the pod
+// runs in the surviving zone on the backup's bytes; the old volume is kept.
+// With a backup older than maxDataLossSeconds it refuses and touches nothing.
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+  type V1PersistentVolumeClaim,
+  type V1Pod,
+} from '@kubernetes/client-node';
+import {
+  failoverGroupResource,
+  type FailoverGroup,
+  type StatefulVolume,
+  type VolumeBackup,
+} from '../../../src/api/v1alpha1/types.generated.js';
+import { registerFailoverGroup } from '../../../src/controllers/failovergroup/controller.js';
+import { fencedByAnnotation, outOfServiceTaint } from '../../../src/controllers/failovergroup/fence.js';
+import { failoverGroupType, statefulVolumeType, volumeBackupType } from '../../../src/controllers/kinds.js';
+import { registerStatefulVolume } from '../../../src/controllers/statefulvolume/controller.js';
+import { registerVolumeBackup } from '../../../src/controllers/volumebackup/controller.js';
+import type { KubeClient } from '../../../src/kube/client.js';
+import { storageClassName } from '../../support/claims.js';
+import { failTestZone, nodesOfZone, requireOwnCluster, restoreTestZone } from '../../support/control.js';
+import { ensureCrds } from '../../support/crds.js';
+import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
+import { startTestManager, testClient } from '../../support/operator.js';
+import { readChecksum, writeRandomBytes } from '../../support/volumes.js';
+import { eventually } from '../../support/wait.js';
+
+const zoneLabel = 'topology.kubernetes.io/zone';
+const claimName = 'data-db-0';
+const MiB = 1024 * 1024;
+
+interface Bed {
+  kc: KubeConfig;
+  core: CoreV1Api;
+  client: KubeClient;
+  ns: string;
+  written: string;
+  oldPv: string;
+  oldClaimUid: string;
+  standbyClaim: string;
+  standbyPv: string;
+}
+
+async function runningPod(core: CoreV1Api, ns: string): Promise<V1Pod | false> {
+  const pod = await core.readNamespacedPod({ namespace: ns, name: 'db-0' }).catch(() => undefined);
+  return pod?.status?.phase === 'Running' && pod.metadata?.deletionTimestamp === undefined ? pod : false;
+}
+
+async function zoneOfNode(core: CoreV1Api, node: string): Promise<string | undefined> {
+  return (await core.readNode({ name: node })).metadata?.labels?.[zoneLabel];
+}
+
+async function readClaim(
+  core: CoreV1Api,
+  ns: string,
+  name: string,
+): Promise<V1PersistentVolumeClaim | undefined> {
+  return core.readNamespacedPersistentVolumeClaim({ namespace: ns, name }).catch(() => undefined);
+}
+
+async function pvZone(core: CoreV1Api, pv: string): Promise<string | undefined> {
+  const v = await core.readPersistentVolume({ name: pv });
+  for (const term of v.spec?.nodeAffinity?.required?.nodeSelectorTerms ?? [])
+    for (const e of term.matchExpressions ?? []) if (e.key === zoneLabel) return e.values?.[0];
+  return undefined;
+}
+
+async function createWorkload(kc: KubeConfig, ns: string): Promise<void> {
+  await kc.makeApiClient(AppsV1Api).createNamespacedStatefulSet({
+    namespace: ns,
+    body: {
+      metadata: { name: 'db' },
+      spec: {
+        serviceName: 'db',
+        replicas: 1,
+        selector: { matchLabels: { app: 'db' } },
+        template: {
+          metadata: { labels: { app: 'db' } },
+          spec: {
+            containers: [
+              { name: 'db', image: 'postgres:17', volumeMounts: [{ name: 'data', mountPath: '/data' }] },
+            ],
+          },
+        },
+        // The claim data-db-0 already exists (the StatefulVolume's primary): the StatefulSet uses it.
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'data' },
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              storageClassName,
+              resources: { requests: { storage: '1Gi' } },
+            },
+          },
+        ],
+      },
+    },
+  });
+}
+
+async function standbyInZoneB(
+  client: KubeClient,
+  core: CoreV1Api,
+  ns: string,
+): Promise<V1PersistentVolumeClaim> {
+  const standby = await eventually(
+    'the standby in zone-b Bound, filled from the backup',
+    async () => {
+      const list = await core.listNamespacedPersistentVolumeClaim({
+        namespace: ns,
+        labelSelector: 'storage.stateful.dev/role=standby,storage.stateful.dev/zone=zone-b',
+      });
+      return (
+        list.items.find(
+          (c) =>
+            c.status?.phase === 'Bound' &&
+            c.metadata?.labels?.['storage.stateful.dev/source-backup'] === 'before-loss',
+        ) ?? false
+      );
+    },
+    { timeoutMs: 180_000 },
+  );
+  await eventually(
+    'the StatefulVolume says the standby is InSync',
+    async () =>
+      (await client.get<StatefulVolume>(statefulVolumeType, ns, claimName)).status?.replicas?.some(
+        (r) => r.zone === 'zone-b' && r.phase === 'InSync',
+      ) === true,
+    { timeoutMs: 60_000 },
+  );
+  return standby;
+}
+
+/** Volume with a primary in zone-a and a standby in zone-b filled from a Ready backup; the pod in zone-a. */
+async function setup(
+  t: TestContext,
+  prefix: string,
+  opts: { standby: boolean } = { standby: true },
+): Promise<Bed> {
+  const kc = loadTestKubeConfig();
+  await ensureCrds(kc);
+  const core = kc.makeApiClient(CoreV1Api);
+  const ns = await createTestNamespace(t, prefix);
+  await startTestManager(t, {
+    namespaces: [ns],
+    register: (mgr) => {
+      registerStatefulVolume(mgr, { concurrency: 2 });
+      registerVolumeBackup(mgr, { concurrency: 2 });
+      registerFailoverGroup(mgr, { concurrency: 2 });
+    },
+  });
+  const client = testClient();
+  t.after(() => {
+    client.close();
+  });
+  await client.create<StatefulVolume>(statefulVolumeType, {
+    apiVersion: 'storage.stateful.dev/v1alpha1',
+    kind: 'StatefulVolume',
+    metadata: { name: claimName, namespace: ns, labels: { app: 'db' } },
+    spec: {
+      size: '1Gi',
+      storageClassName,
+      placement: { replicas: opts.standby ? 2 : 1, zones: ['zone-a', 'zone-b'] },
+    },
+  });
+  const primary = await eventually(
+    'the primary claim Bound',
+    async () => {
+      const c = await readClaim(core, ns, claimName);
+      return c?.status?.phase === 'Bound' ? c : false;
+    },
+    { timeoutMs: 120_000 },
+  );
+  const oldPv = primary.spec?.volumeName ?? '';
+  assert.equal(await pvZone(core, oldPv), 'zone-a', 'the primary starts in zone-a');
+  const written = await writeRandomBytes(kc, ns, claimName, 2 * MiB);
+  await client.create<VolumeBackup>(volumeBackupType, {
+    apiVersion: 'storage.stateful.dev/v1alpha1',
+    kind: 'VolumeBackup',
+    metadata: { name: 'before-loss', namespace: ns },
+    spec: { volumeName: claimName },
+  });
+  await eventually(
+    'the backup Ready',
+    async () =>
+      (await client.get<VolumeBackup>(volumeBackupType, ns, 'before-loss')).status?.phase === 'Ready',
+    { timeoutMs: 120_000 },
+  );
+  const standby = opts.standby ? await standbyInZoneB(client, core, ns) : undefined;
+  await createWorkload(kc, ns);
+  const pod = await eventually('db-0 Running', () => runningPod(core, ns), { timeoutMs: 120_000 });
+  assert.equal(await zoneOfNode(core, pod.spec?.nodeName ?? ''), 'zone-a');
+  return {
+    kc,
+    core,
+    client,
+    ns,
+    written,
+    oldPv,
+    oldClaimUid: primary.metadata?.uid ?? '',
+    standbyClaim: standby?.metadata?.name ?? '',
+    standbyPv: standby?.spec?.volumeName ?? '',
+  };
+}
+
+async function createGroup(
+  bed: Bed,
+  maxDataLossSeconds: number,
+  promotion: 'Automatic' | 'Manual' = 'Automatic',
+): Promise<() => Promise<FailoverGroup>> {
+  const { client, ns } = bed;
+  await client.create<FailoverGroup>(failoverGroupType, {
+    apiVersion: failoverGroupResource.apiVersion,
+    kind: 'FailoverGroup',
+    metadata: { name: 'db', namespace: ns },
+    spec: {
+      volumes: { selector: { matchLabels: { app: 'db' } } },
+      workload: { kind: 'StatefulSet', name: 'db' },
+      zones: ['zone-a', 'zone-b'],
+      nodeFailure: { detectionSeconds: 5, action: 'Fence' },
+      zoneFailure: { promotion, maxDataLossSeconds },
+    },
+  });
+  const read = (): Promise<FailoverGroup> => client.get<FailoverGroup>(failoverGroupType, ns, 'db');
+  await eventually(
+    'the group Healthy in zone-a',
+    async () => {
+      const s = (await read()).status;
+      return s?.phase === 'Healthy' && s.activeZone === 'zone-a';
+    },
+    { timeoutMs: 60_000 },
+  );
+  return read;
+}
+
+async function restoreAndCheckTaints(core: CoreV1Api): Promise<void> {
+  restoreTestZone('zone-a');
+  await eventually(
+    'no out-of-service taint left in zone-a',
+    async () => {
+      for (const node of nodesOfZone('zone-a')) {
+        const n = await core.readNode({ name: node });
+        const ready = n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+        if (!ready || (n.spec?.taints ?? []).some((x) => x.key === outOfServiceTaint.key)) return false;
+      }
+      return true;
+    },
+    { timeoutMs: 120_000 },
+  );
+}
+
+/** Test cleanup: zone-a back, and the taints this namespace's group added removed even if it is gone. */
+function cleanupZone(t: TestContext, core: CoreV1Api, ns: string): void {
+  t.after(async () => {
+    restoreTestZone('zone-a');
+    for (const name of nodesOfZone('zone-a')) {
+      const node = await core.readNode({ name });
+      if (node.metadata?.annotations?.[fencedByAnnotation]?.startsWith(`${ns}/`) !== true) continue;
+      await core.patchNode(
+        {
+          name,
+          body: {
+            metadata: { annotations: { [fencedByAnnotation]: null } },
+            spec: { taints: (node.spec?.taints ?? []).filter((x) => x.key !== outOfServiceTaint.key) },
+          },
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    }
+  });
+}
+
+async function eventReasons(core: CoreV1Api, ns: string): Promise<string[]> {
+  return (await core.listNamespacedEvent({ namespace: ns })).items
+    .filter((e) => e.involvedObject.kind === 'FailoverGroup')
+    .map((e) => e.reason ?? '');
+}
+
+async function assertPromotedClaim(bed: Bed): Promise<void> {
+  const { core, ns } = bed;
+  const claim = await readClaim(core, ns, claimName);
+  assert.ok(claim?.metadata !== undefined && claim.spec !== undefined);
+  assert.equal(claim.status?.phase, 'Bound');
+  // Without a standby, the volume was restored for the promotion: any PV in zone-b.
+  if (bed.standbyPv !== '')
+    assert.equal(claim.spec.volumeName, bed.standbyPv, 'the claim now holds the standby’s volume');
+  assert.equal(await pvZone(core, claim.spec.volumeName ?? ''), 'zone-b');
+  const labels = claim.metadata.labels ?? {};
+  assert.equal(labels['storage.stateful.dev/zone'], 'zone-b');
+  assert.equal(labels['storage.stateful.dev/role'], 'primary');
+  assert.equal(claim.metadata.annotations?.['storage.stateful.dev/previous-volume'], bed.oldPv);
+  assert.notEqual(claim.metadata.uid, bed.oldClaimUid);
+  assert.equal(await readChecksum(bed.kc, ns, claimName), bed.written, 'the backup’s bytes, unchanged');
+}
+
+/** Waits for the group FailedOver with a completed failover; on timeout shows the status seen last. */
+async function waitFailedOver(
+  t: TestContext,
+  read: () => Promise<FailoverGroup>,
+): Promise<NonNullable<FailoverGroup['status']>> {
+  let seen: FailoverGroup['status'];
+  try {
+    return await eventually(
+      'the group FailedOver in zone-b',
+      async () => {
+        seen = (await read()).status;
+        return seen?.phase === 'FailedOver' && seen.lastFailover?.completedAt !== undefined ? seen : false;
+      },
+      { timeoutMs: 90_000 },
+    );
+  } catch (err) {
+    t.diagnostic(`last status: ${JSON.stringify(seen)}`);
+    throw err;
+  }
+}
+
+function assertTimeline(status: NonNullable<FailoverGroup['status']>): void {
+  const last = status.lastFailover;
+  assert.equal(status.activeZone, 'zone-b');
+  assert.equal(last?.reason, 'ZoneFailure');
+  assert.equal(last.fromZone, 'zone-a');
+  assert.equal(last.toZone, 'zone-b');
+  assert.ok((last.dataLossWindowSeconds ?? -1) >= 0, 'a data loss window');
+  for (const step of [
+    'detectedAt',
+    'fencedAt',
+    'podsRescheduledAt',
+    'volumesAttachedAt',
+    'podsReadyAt',
+  ] as const)
+    assert.ok(last.timeline?.[step] !== undefined, `timeline.${step}`);
+  assert.ok((last.recoverySeconds ?? 0) > 0);
+}
+
+test('zone loss: the standby in zone-b is promoted and the pod runs there on the backup’s bytes', async (t) => {
+  if (requireOwnCluster(t) === undefined) return;
+  const bed = await setup(t, 'fog-zone');
+  const { core, ns } = bed;
+  const read = await createGroup(bed, 3600);
+  cleanupZone(t, core, ns);
+
+  await failTestZone('zone-a');
+  const failedAt = Date.now();
+  const moved = await eventually(
+    'db-0 Running in zone-b',
+    async () => {
+      const pod = await runningPod(core, ns);
+      return pod !== false && (await zoneOfNode(core, pod.spec?.nodeName ?? '')) === 'zone-b' ? pod : false;
+    },
+    { timeoutMs: 240_000, intervalMs: 1000 },
+  );
+  const recovered = (Date.now() - failedAt) / 1000;
+  await assertPromotedClaim(bed);
+
+  const status = await waitFailedOver(t, read);
+  assertTimeline(status);
+  const last = status.lastFailover;
+  const reasons = await eventReasons(core, ns);
+  for (const r of ['ZoneLost', 'StandbyPromoted', 'FailoverComplete'])
+    assert.ok(reasons.includes(r), `a ${r} Event (have ${reasons.join(', ')})`);
+  t.diagnostic(
+    `pod Running on ${moved.spec?.nodeName ?? ''} in zone-b ${recovered.toFixed(1)} s after zone-a died; ` +
+      `recoverySeconds ${String(last?.recoverySeconds)}, dataLossWindowSeconds ` +
+      `${String(last?.dataLossWindowSeconds)}; timeline ${JSON.stringify({ startedAt: last?.startedAt, ...last?.timeline })}`,
+  );
+
+  await restoreAndCheckTaints(core);
+  const old = await core.readPersistentVolume({ name: bed.oldPv });
+  assert.equal(old.spec?.persistentVolumeReclaimPolicy, 'Retain', 'the old primary’s volume is kept');
+  assert.equal(old.metadata?.deletionTimestamp, undefined);
+  // Failback is Manual: the group stays in zone-b.
+  await new Promise((r) => setTimeout(r, 5_000));
+  assert.equal((await read()).status?.activeZone, 'zone-b');
+  assert.equal((await readClaim(core, ns, claimName))?.spec?.volumeName, bed.standbyPv);
+});
+
+test('zone loss with a backup older than maxDataLossSeconds: no promotion, nothing deleted', async (t) => {
+  if (requireOwnCluster(t) === undefined) return;
+  const bed = await setup(t, 'fog-zone-refuse');
+  const { core, ns } = bed;
+  const read = await createGroup(bed, 1);
+  cleanupZone(t, core, ns);
+
+  await failTestZone('zone-a');
+  const status = await eventually(
+    'a DataLossTooLarge condition',
+    async () => {
+      const s = (await read()).status;
+      return s?.conditions?.some((c) => c.type === 'Degraded' && c.reason === 'DataLossTooLarge') === true
+        ? s
+        : false;
+    },
+    { timeoutMs: 180_000, intervalMs: 1000 },
+  );
+  const degraded = status.conditions?.find((c) => c.type === 'Degraded');
+  assert.match(degraded?.message ?? '', /maxDataLossSeconds/);
+  assert.ok((await eventReasons(core, ns)).includes('PromotionRefused'), 'a PromotionRefused Event');
+  // Give it time to do something wrong.
+  await new Promise((r) => setTimeout(r, 10_000));
+  const claim = await readClaim(core, ns, claimName);
+  assert.ok(claim?.metadata !== undefined);
+  assert.equal(claim.metadata.uid, bed.oldClaimUid, 'the primary claim is the same object');
+  assert.equal(claim.spec?.volumeName, bed.oldPv);
+  assert.equal(claim.metadata.deletionTimestamp, undefined);
+  const standby = await readClaim(core, ns, bed.standbyClaim);
+  assert.equal(standby?.spec?.volumeName, bed.standbyPv, 'the standby is untouched');
+  assert.equal(standby.metadata?.deletionTimestamp, undefined);
+  for (const pv of [bed.oldPv, bed.standbyPv]) await core.readPersistentVolume({ name: pv });
+  const sv = await bed.client.get<StatefulVolume>(statefulVolumeType, ns, claimName);
+  assert.equal(sv.metadata.annotations?.['storage.stateful.dev/promotion'], undefined, 'no promotion begun');
+  assert.notEqual((await read()).status?.lastFailover?.reason, 'ZoneFailure');
+
+  await restoreAndCheckTaints(core);
+  await eventually(
+    'the refusal cleared once zone-a is back',
+    async () =>
+      (await read()).status?.conditions?.some(
+        (c) => c.type === 'Degraded' && c.reason === 'DataLossTooLarge',
+      ) !== true,
+    { timeoutMs: 120_000 },
+  );
+});
+
+test('zone loss without a standby: a volume is restored in zone-b from the newest backup and promoted', async (t) => {
+  if (requireOwnCluster(t) === undefined) return;
+  const bed = await setup(t, 'fog-zone-restore', { standby: false });
+  const { core, ns } = bed;
+  const read = await createGroup(bed, 3600);
+  cleanupZone(t, core, ns);
+
+  await failTestZone('zone-a');
+  await eventually(
+    'db-0 Running in zone-b',
+    async () => {
+      const pod = await runningPod(core, ns);
+      return pod !== false && (await zoneOfNode(core, pod.spec?.nodeName ?? '')) === 'zone-b' ? pod : false;
+    },
+    { timeoutMs: 240_000, intervalMs: 1000 },
+  );
+  await assertPromotedClaim(bed);
+  const claim = await readClaim(core, ns, claimName);
+  assert.equal(claim?.metadata?.annotations?.['storage.stateful.dev/promoted-from-backup'], 'before-loss');
+  assertTimeline(await waitFailedOver(t, read));
+  const reasons = await eventReasons(core, ns);
+  for (const r of ['RestoringFromBackup', 'ZoneLost', 'StandbyPromoted', 'FailoverComplete'])
+    assert.ok(reasons.includes(r), `a ${r} Event (have ${reasons.join(', ')})`);
+
+  await restoreAndCheckTaints(core);
+  const old = await core.readPersistentVolume({ name: bed.oldPv });
+  assert.equal(old.spec?.persistentVolumeReclaimPolicy, 'Retain', 'the old primary’s volume is kept');
+});
+
+test('zone loss with Manual promotion waits for the promote annotation, then promotes', async (t) => {
+  if (requireOwnCluster(t) === undefined) return;
+  const bed = await setup(t, 'fog-zone-manual');
+  const { core, ns, client } = bed;
+  const read = await createGroup(bed, 3600, 'Manual');
+  cleanupZone(t, core, ns);
+
+  await failTestZone('zone-a');
+  await eventually(
+    'a ManualPromotion condition',
+    async () =>
+      (await read()).status?.conditions?.some(
+        (c) => c.type === 'Degraded' && c.reason === 'ManualPromotion',
+      ) === true,
+    { timeoutMs: 180_000, intervalMs: 1000 },
+  );
+  await new Promise((r) => setTimeout(r, 5_000));
+  assert.equal(
+    (await readClaim(core, ns, claimName))?.metadata?.uid,
+    bed.oldClaimUid,
+    'nothing promoted yet',
+  );
+
+  await client.patch(failoverGroupType, ns, 'db', {
+    metadata: { annotations: { 'storage.stateful.dev/promote': 'zone-b' } },
+  });
+  await eventually(
+    'db-0 Running in zone-b',
+    async () => {
+      const pod = await runningPod(core, ns);
+      return pod !== false && (await zoneOfNode(core, pod.spec?.nodeName ?? '')) === 'zone-b' ? pod : false;
+    },
+    { timeoutMs: 180_000, intervalMs: 1000 },
+  );
+  await assertPromotedClaim(bed);
+  assertTimeline(await waitFailedOver(t, read));
+  await restoreAndCheckTaints(core);
+});
