@@ -4,6 +4,7 @@ import type { TestContext } from 'node:test';
 import { KubeClient } from '../../src/kube/client.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { Metrics } from '../../src/observability/metrics.js';
+import type { Clock } from '../../src/runtime/clock.js';
 import { Manager, type RunOutcome } from '../../src/runtime/manager.js';
 import { loadTestKubeConfig } from './kube.js';
 
@@ -27,6 +28,8 @@ export async function startTestManager(
     namespaces: string[];
     register: (mgr: Manager) => void;
     logLevel?: 'silent' | 'info' | 'debug' | 'warn';
+    /** A clock the test moves by hand (ManualClock); the system clock when absent. */
+    clock?: Clock;
   },
 ): Promise<RunningManager> {
   const client = new KubeClient(loadTestKubeConfig(), {
@@ -43,6 +46,7 @@ export async function startTestManager(
     metricsAddress: '127.0.0.1:0',
     probeAddress: '127.0.0.1:0',
     shutdownTimeoutMs: 10_000,
+    ...(opts.clock !== undefined ? { clock: opts.clock } : {}),
   });
   opts.register(mgr);
   const stop = new AbortController();
