@@ -1,0 +1,314 @@
+// N StatefulVolumes applied at once against the same N PersistentVolumeClaims
+// created directly: seconds until all are Ready (Bound for the claims), the
+// operator's API writes per volume as the API server's audit log records them
+// (by the operator process's user agent), its writes per minute once all is
+// Ready, and its peak RSS. The operator is the real process (src/main.ts).
+//
+//   npx tsx bench/statefulvolumes.ts [--volumes 1000] [--qps 50 --burst 100] [--rest 60]
+//
+// Starts its own storage cluster (--qps/--burst are the client limits of its
+// CSI sidecars, which both sides of the comparison go through) unless
+// SVO_KUBECONFIG and SVO_CLUSTER_RUN name one.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import type { StatefulVolume } from '../src/api/v1alpha1/types.generated.js';
+import { statefulVolumeType } from '../src/controllers/kinds.js';
+import { KubeClient } from '../src/kube/client.js';
+import { down, up } from '../test/cluster/cluster.js';
+import type { KubeApiLimits } from '../test/cluster/components.js';
+import { repoRoot } from '../test/cluster/layout.js';
+import { readState, type RunState } from '../test/cluster/processes.js';
+import { auditedWrites, type AuditedWrite } from '../test/support/audit.js';
+import { immediateStorageClassName } from '../test/support/claims.js';
+import { ensureCrds } from '../test/support/crds.js';
+import { dropFinalizers, finalizedKinds } from '../test/support/kube.js';
+
+interface Result {
+  benchmark: 'statefulvolumes';
+  date: string;
+  machine: { cpus: number; memoryGiB: number; node: string; loadavgStart: number[]; loadavgEnd: number[] };
+  volumes: number;
+  sidecarLimits: KubeApiLimits | 'as the cluster was started';
+  seconds: { claimsBound: number; volumesReady: number; ratio: number };
+  writes: { total: number; perVolume: number; byResource: Record<string, number>; atRestPerMinute: number };
+  operatorRssMiB: { peak: number; end: number };
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) =>
+    server.close(() => {
+      resolve();
+    }),
+  );
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/** Runs `work` over the items with at most `limit` in flight. */
+async function pool<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<unknown>,
+): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: limit }, worker));
+}
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(500);
+  }
+}
+
+async function baseline(kc: KubeConfig, ns: string, n: number): Promise<number> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const started = Date.now();
+  await pool([...Array(n).keys()], 20, (i) =>
+    core.createNamespacedPersistentVolumeClaim({
+      namespace: ns,
+      body: {
+        metadata: { name: `c-${String(i)}` },
+        spec: {
+          accessModes: ['ReadWriteOnce'],
+          storageClassName: immediateStorageClassName,
+          resources: { requests: { storage: '64Mi' } },
+        },
+      },
+    }),
+  );
+  await until(
+    `${String(n)} claims Bound`,
+    async () => {
+      const list = await core.listNamespacedPersistentVolumeClaim({ namespace: ns });
+      return list.items.filter((c) => c.status?.phase === 'Bound').length === n;
+    },
+    30 * 60_000,
+  );
+  return (Date.now() - started) / 1000;
+}
+
+function startOperator(kubeconfig: string, ns: string, metrics: number, probe: number): ChildProcess {
+  return spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(repoRoot, 'src/main.ts'),
+      `--kubeconfig=${kubeconfig}`,
+      `--namespaces=${ns}`,
+      '--leader-elect=false',
+      `--metrics-bind-address=127.0.0.1:${String(metrics)}`,
+      `--health-probe-bind-address=127.0.0.1:${String(probe)}`,
+      '--log-level=warn',
+    ],
+    { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+}
+
+function rssMiB(pid: number): { peak: number; now: number } {
+  const text = readFileSync(`/proc/${String(pid)}/status`, 'utf8');
+  const kib = (key: string): number =>
+    Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
+  return { peak: kib('VmHWM') / 1024, now: kib('VmRSS') / 1024 };
+}
+
+async function rollout(client: KubeClient, ns: string, n: number): Promise<number> {
+  const started = Date.now();
+  await pool([...Array(n).keys()], 20, (i) =>
+    client.create<StatefulVolume>(statefulVolumeType, {
+      apiVersion: 'storage.stateful.dev/v1alpha1',
+      kind: 'StatefulVolume',
+      metadata: { name: `v-${String(i)}`, namespace: ns },
+      spec: { size: '64Mi', storageClassName: immediateStorageClassName },
+    }),
+  );
+  await until(
+    `${String(n)} volumes Ready`,
+    async () => {
+      const list = await client.list<StatefulVolume>(statefulVolumeType, ns);
+      return list.items.filter((v) => v.status?.phase === 'Ready').length === n;
+    },
+    30 * 60_000,
+  );
+  return (Date.now() - started) / 1000;
+}
+
+function countBy(writes: readonly AuditedWrite[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const w of writes) out[`${w.verb} ${w.resource}`] = (out[`${w.verb} ${w.resource}`] ?? 0) + 1;
+  return out;
+}
+
+async function namespace(core: CoreV1Api, prefix: string): Promise<string> {
+  const name = `${prefix}-${String(Date.now())}`;
+  await core.createNamespace({ body: { metadata: { name } } });
+  return name;
+}
+
+async function measure(
+  state: RunState,
+  n: number,
+  restSeconds: number,
+): Promise<Omit<Result, 'sidecarLimits'>> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(state.kubeconfig);
+  await ensureCrds(kc);
+  const core = kc.makeApiClient(CoreV1Api);
+  const loadavgStart = loadavg();
+  const direct = await namespace(core, 'bench-claims');
+  const ns = await namespace(core, 'bench-volumes');
+  console.log(`creating ${String(n)} claims directly in ${direct}`);
+  const claimsBound = await baseline(kc, direct, n);
+  console.log(`  all Bound after ${claimsBound.toFixed(1)} s`);
+
+  const [metrics, probe] = [await freePort(), await freePort()];
+  const child = startOperator(state.kubeconfig, ns, metrics, probe);
+  const pid = child.pid ?? -1;
+  let peak = 0;
+  const sampler = setInterval(() => {
+    if (existsSync(`/proc/${String(pid)}/status`)) peak = Math.max(peak, rssMiB(pid).peak);
+  }, 1000);
+  try {
+    await until(
+      'the operator ready',
+      async () =>
+        (await fetch(`http://127.0.0.1:${String(probe)}/readyz`).catch(() => undefined))?.ok === true,
+      300_000,
+    );
+    const client = new KubeClient(kc, { userAgent: 'svo-bench', qps: 200, burst: 400 });
+    const since = new Date();
+    console.log(`applying ${String(n)} StatefulVolumes in ${ns}`);
+    const volumesReady = await rollout(client, ns, n);
+    console.log(`  all Ready after ${volumesReady.toFixed(1)} s`);
+    const mine = (w: AuditedWrite): boolean => w.userAgent.includes(`_${String(pid)}_`);
+    const rollWrites = auditedWrites(state.runDir, 'stateful-volume-operator/', since).filter(mine);
+    // Let the tail of the rollout settle, then count what a converged operator writes.
+    await sleep(10_000);
+    const restFrom = new Date();
+    await sleep(restSeconds * 1000);
+    const rest = auditedWrites(state.runDir, 'stateful-volume-operator/', restFrom).filter(mine);
+    client.close();
+    const end = rssMiB(pid);
+    return {
+      benchmark: 'statefulvolumes',
+      date: new Date().toISOString(),
+      machine: {
+        cpus: cpus().length,
+        memoryGiB: Math.round(totalmem() / 1024 ** 3),
+        node: process.version,
+        loadavgStart,
+        loadavgEnd: loadavg(),
+      },
+      volumes: n,
+      seconds: { claimsBound, volumesReady, ratio: volumesReady / claimsBound },
+      writes: {
+        total: rollWrites.length,
+        perVolume: rollWrites.length / n,
+        byResource: countBy(rollWrites),
+        atRestPerMinute: (rest.length * 60) / restSeconds,
+      },
+      operatorRssMiB: { peak: Math.max(peak, end.peak), end: end.now },
+    };
+  } finally {
+    clearInterval(sampler);
+    child.kill('SIGKILL');
+    await core.deleteNamespace({ name: ns }).catch(() => undefined);
+    await core.deleteNamespace({ name: direct }).catch(() => undefined);
+    // The operator is gone, so nobody runs its finalizers; the namespace's claims go with it anyway.
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    await sleep(2_000);
+    for (const plural of finalizedKinds) await dropFinalizers(custom, ns, plural);
+  }
+}
+
+function report(r: Result): void {
+  const rows: [string, string][] = [
+    ['volumes', String(r.volumes)],
+    ['PVCs created directly, all Bound', `${r.seconds.claimsBound.toFixed(1)} s`],
+    ['StatefulVolumes, all Ready', `${r.seconds.volumesReady.toFixed(1)} s`],
+    ['ratio (goal ≤ 1.5)', r.seconds.ratio.toFixed(2)],
+    ['operator writes per volume (goal ≤ 3)', r.writes.perVolume.toFixed(2)],
+    ...Object.entries(r.writes.byResource).map(([k, v]): [string, string] => [
+      `  ${k}`,
+      (v / r.volumes).toFixed(2),
+    ]),
+    ['writes per minute at rest (goal 0)', r.writes.atRestPerMinute.toFixed(1)],
+    [
+      'operator RSS peak / end',
+      `${r.operatorRssMiB.peak.toFixed(0)} MiB / ${r.operatorRssMiB.end.toFixed(0)} MiB`,
+    ],
+    [
+      'sidecar client limits',
+      typeof r.sidecarLimits === 'string'
+        ? r.sidecarLimits
+        : `${String(r.sidecarLimits.qps)} QPS, burst ${String(r.sidecarLimits.burst)}`,
+    ],
+    ['machine', `${String(r.machine.cpus)} CPUs, ${String(r.machine.memoryGiB)} GiB, Node ${r.machine.node}`],
+    [
+      'load average start / end',
+      `${r.machine.loadavgStart[0]?.toFixed(2) ?? '?'} / ${r.machine.loadavgEnd[0]?.toFixed(2) ?? '?'}`,
+    ],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      volumes: { type: 'string', default: '1000' },
+      qps: { type: 'string', default: '50' },
+      burst: { type: 'string', default: '100' },
+      rest: { type: 'string', default: '60' },
+    },
+  });
+  const n = Number(values.volumes);
+  const limits: KubeApiLimits = { qps: Number(values.qps), burst: Number(values.burst) };
+  const external = process.env.SVO_CLUSTER_RUN;
+  const state =
+    external !== undefined && external !== ''
+      ? readState(external)
+      : await up({
+          name: `bench-${String(process.pid)}`,
+          owner: process.pid,
+          storage: true,
+          storageApiLimits: limits,
+        });
+  try {
+    const measured = await measure(state, n, Number(values.rest));
+    const result: Result = {
+      ...measured,
+      sidecarLimits: external !== undefined && external !== '' ? 'as the cluster was started' : limits,
+    };
+    report(result);
+    const outDir = join(repoRoot, 'bench', 'results');
+    mkdirSync(outDir, { recursive: true });
+    const file = join(outDir, `statefulvolumes-${result.date.replace(/[:.]/g, '-')}.json`);
+    writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+    console.log(`\nwritten to ${file}`);
+  } finally {
+    if (external === undefined || external === '') await down(state.runDir);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
