@@ -8,6 +8,7 @@ import { coreTypes } from '../../kube/resource.js';
 import { objectKey, type KubeObject, type Stored } from '../../kube/wire.js';
 import { ownerKeys, type WatchSpec } from '../../runtime/controller.js';
 import type { Manager } from '../../runtime/manager.js';
+import { exportBackupMetrics } from './metrics.js';
 import { reconcileVolumeBackup } from './reconcile.js';
 import { snapshotSourceOf } from './restore.js';
 import {
@@ -76,4 +77,5 @@ export function registerVolumeBackup(mgr: Manager, config: Pick<OperatorConfig, 
     concurrency: config.concurrency,
     reconcile: (req) => reconcileVolumeBackup(mgr, req),
   });
+  exportBackupMetrics(mgr);
 }

@@ -99,6 +99,10 @@ function runRequeue(d: { requeueAfterMs: number }, outcomes: readonly RunOutcome
   return ms;
 }
 
+function metricLabels(policy: Policy): { namespace: string; policy: string } {
+  return { namespace: policy.metadata.namespace ?? '', policy: policy.metadata.name ?? '' };
+}
+
 export interface TickDeps {
   readonly mgr: Manager;
   readonly limiter: CreationLimiter;
@@ -127,6 +131,12 @@ async function run(
     maxCreates: deps.options.maxCreatesPerPass,
   });
   announce(deps.mgr, policy, d, outcomes);
+  // The run's first creations: later passes of a jittered run, or after a restart, find some present.
+  if (outcomes.some((o) => o.kind === 'created') && !outcomes.some((o) => o.kind === 'present'))
+    deps.mgr.metrics.scheduleLateness.observe(
+      metricLabels(policy),
+      (now.getTime() - d.scheduledTime.getTime()) / 1000,
+    );
   const complete = runComplete(outcomes);
   // Until every volume is handled the run stays due, so the next pass (or process) finishes it.
   const last = complete ? d.lastScheduleTime : date(policy.status?.lastScheduleTime);
@@ -171,6 +181,7 @@ export async function tick(
     case 'skip': {
       const message = skipMessage(d, policy);
       deps.mgr.recorder.warning(policy, reasons.MissedSchedule, message);
+      deps.mgr.metrics.missedRuns.inc(metricLabels(policy), d.missedCount);
       return {
         report: { kind: 'skip', message },
         lastScheduleTime: d.lastScheduleTime,

@@ -9,6 +9,7 @@ import type {
   VolumeBackupPolicy,
   VolumeBackupPolicySpec,
 } from '../../../src/api/v1alpha1/types.generated.js';
+import { exportBackupMetrics } from '../../../src/controllers/volumebackup/metrics.js';
 import { registerVolumeBackupPolicy } from '../../../src/controllers/volumebackuppolicy/controller.js';
 import { backupName } from '../../../src/controllers/volumebackuppolicy/naming.js';
 import {
@@ -29,7 +30,7 @@ import type { KubeObject } from '../../../src/kube/wire.js';
 import { ManualClock, rfc3339 } from '../../../src/runtime/clock.js';
 import { ensureCrds } from '../../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
-import { startTestManager, testClient, type RunningManager } from '../../support/operator.js';
+import { metricValue, startTestManager, testClient, type RunningManager } from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
 
 const HOUR = 3_600_000;
@@ -58,6 +59,8 @@ async function setup(t: TestContext, prefix: string): Promise<Env> {
       clock,
       register: (mgr) => {
         registerVolumeBackupPolicy(mgr, { concurrency: 2 });
+        // Only the metrics of the VolumeBackup controller: the test plays its reconciler.
+        exportBackupMetrics(mgr);
       },
     });
   return { ns, client, clock, start };
@@ -151,7 +154,7 @@ async function events(env: Env, reason: string): Promise<Event[]> {
 
 test('a policy crossing a tick creates one owned, labelled VolumeBackup per selected volume', async (t) => {
   const env = await setup(t, 'vbp-tick');
-  await env.start();
+  const running = await env.start();
   await createVolume(env, 'db-0', { app: 'db' });
   await createVolume(env, 'db-1', { app: 'db' });
   await createVolume(env, 'cache-0', { app: 'cache' });
@@ -200,6 +203,10 @@ test('a policy crossing a tick creates one owned, labelled VolumeBackup per sele
     ],
   );
   assert.ok((await events(env, 'BackupCreated')).length >= 1);
+  const lateness = { namespace: env.ns, policy: 'nightly' };
+  const text = await running.metrics();
+  assert.equal(metricValue(text, 'volumebackuppolicy_schedule_lateness_seconds_count', lateness), 1);
+  assert.equal(metricValue(text, 'volumebackuppolicy_schedule_lateness_seconds_sum', lateness), 5);
 
   // Another pass at the same time makes nothing more.
   await poke(env, 'nightly');
@@ -261,7 +268,7 @@ test('a run later than startingDeadlineSeconds is skipped with an Event and a st
   const env = await setup(t, 'vbp-deadline');
   const tick = firstTick();
   env.clock.set(new Date(tick.getTime() + 300_000));
-  await env.start();
+  const running = await env.start();
   await createVolume(env, 'a');
   await createPolicy(env, 'strict', { volumes: ['a'], startingDeadlineSeconds: 60 });
   const skipped = await eventually('the skip is recorded', async () => {
@@ -278,6 +285,15 @@ test('a run later than startingDeadlineSeconds is skipped with an Event and a st
   );
   assert.equal(event.type, 'Warning');
   assert.equal((await backups(env)).length, 0);
+  const text = await running.metrics();
+  assert.equal(
+    metricValue(text, 'volumebackuppolicy_missed_runs_total', { namespace: env.ns, policy: 'strict' }),
+    1,
+  );
+  assert.equal(
+    metricValue(text, 'volumebackuppolicy_schedule_lateness_seconds_count', { namespace: env.ns }),
+    0,
+  );
 });
 
 test('a suspended policy creates nothing and prunes nothing', async (t) => {
@@ -306,7 +322,7 @@ test('a suspended policy creates nothing and prunes nothing', async (t) => {
 test('keepLast 2 prunes the older Ready backups, keeps newer failures and never touches an on-demand backup', async (t) => {
   const env = await setup(t, 'vbp-retain');
   const now = env.clock.now();
-  await env.start();
+  const running = await env.start();
   await createVolume(env, 'a');
   const at = (hours: number): Date => new Date(now.getTime() - hours * HOUR);
   await createBackup(env, 'by-hand', { volume: 'a', phase: 'Ready', takenAt: at(9) });
@@ -340,6 +356,18 @@ test('keepLast 2 prunes the older Ready backups, keeps newer failures and never 
     async () => (await events(env, 'BackupPruned'))[0],
   );
   assert.match(pruned.message ?? '', /r1 of volume a.*no retention tier keeps it any more \(keepLast 2\)/);
+  // Scraped from the cache: r1 is gone, by-hand counts, the newest Ready one (r3, ready a minute after it started) sets the time.
+  const text = await eventually('the metrics without r1', async () => {
+    const got = await running.metrics();
+    return metricValue(got, 'volumebackup_backups', { namespace: env.ns, phase: 'Ready' }) === 3
+      ? got
+      : false;
+  });
+  assert.equal(metricValue(text, 'volumebackup_backups', { namespace: env.ns, phase: 'Failed' }), 2);
+  assert.equal(
+    metricValue(text, 'volumebackup_last_success_timestamp_seconds', { namespace: env.ns, volume: 'a' }),
+    Math.floor(at(3).getTime() / 1000) + 60,
+  );
 });
 
 test('an on-demand backup is never pruned, however old and however strict the rules', async (t) => {
