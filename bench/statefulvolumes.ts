@@ -11,7 +11,6 @@
 // SVO_KUBECONFIG and SVO_CLUSTER_RUN name one.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -28,6 +27,7 @@ import { auditedWrites, type AuditedWrite } from '../test/support/audit.js';
 import { immediateStorageClassName } from '../test/support/claims.js';
 import { ensureCrds } from '../test/support/crds.js';
 import { dropFinalizers, finalizedKinds } from '../test/support/kube.js';
+import { freePort } from '../test/support/operator-process.js';
 
 interface Result {
   benchmark: 'statefulvolumes';
@@ -38,19 +38,6 @@ interface Result {
   seconds: { claimsBound: number; volumesReady: number; ratio: number };
   writes: { total: number; perVolume: number; byResource: Record<string, number>; atRestPerMinute: number };
   operatorRssMiB: { peak: number; end: number };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) =>
-    server.close(() => {
-      resolve();
-    }),
-  );
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 /** Runs `work` over the items with at most `limit` in flight. */

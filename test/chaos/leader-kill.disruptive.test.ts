@@ -6,9 +6,6 @@
 // must show one writer at a time: the writing identity changes once per kill,
 // never back and forth.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test, type TestContext } from 'node:test';
 import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
@@ -17,69 +14,47 @@ import { statefulVolumeType } from '../../src/controllers/kinds.js';
 import type { KubeClient } from '../../src/kube/client.js';
 import { coreTypes } from '../../src/kube/resource.js';
 import type { Stored } from '../../src/kube/wire.js';
-import { repoRoot } from '../cluster/layout.js';
 import { auditedWrites } from '../support/audit.js';
 import { immediateStorageClassName } from '../support/claims.js';
 import { clusterRunDir, requireOwnCluster } from '../support/control.js';
 import { ensureCrds } from '../support/crds.js';
-import { createTestNamespace, loadTestKubeConfig, testKubeconfigPath } from '../support/kube.js';
+import { createTestNamespace, loadTestKubeConfig } from '../support/kube.js';
 import { testClient } from '../support/operator.js';
+import {
+  echoProblems,
+  startOperator,
+  stopOperator,
+  type OperatorProcess,
+} from '../support/operator-process.js';
 import { eventually } from '../support/wait.js';
 
 const kills = Number(process.env.SVO_CHAOS_LEADER_KILLS ?? '4');
 const lease = { duration: 6, renew: 4, retry: 1 };
 
-interface Replica {
-  child: ChildProcess;
-  port: number;
-  probe: number;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) =>
-    server.close(() => {
-      resolve();
-    }),
-  );
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
+type Replica = OperatorProcess;
 
 async function start(t: TestContext, ns: string): Promise<Replica> {
-  const port = await freePort();
-  const probe = await freePort();
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(repoRoot, 'src/main.ts'),
-      `--kubeconfig=${testKubeconfigPath()}`,
-      `--namespaces=${ns}`,
+  const replica = await startOperator({
+    namespaces: [ns],
+    args: [
       '--leader-elect=true',
       `--leader-election-namespace=${ns}`,
       `--lease-duration=${String(lease.duration)}s`,
       `--renew-deadline=${String(lease.renew)}s`,
       `--retry-period=${String(lease.retry)}s`,
-      `--metrics-bind-address=127.0.0.1:${String(port)}`,
-      `--health-probe-bind-address=127.0.0.1:${String(probe)}`,
-      '--log-level=warn',
     ],
-    { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-  t.after(() => {
-    child.kill('SIGKILL');
+    onLine: echoProblems,
   });
-  return { child, port, probe };
+  t.after(async () => {
+    await stopOperator(replica);
+  });
+  return replica;
 }
 
 /** Caches synced: a standby that could take over at once. */
 async function ready(r: Replica): Promise<boolean> {
   try {
-    return (await fetch(`http://127.0.0.1:${String(r.probe)}/readyz`)).ok;
+    return (await fetch(`http://127.0.0.1:${String(r.port)}/readyz`)).ok;
   } catch {
     return false;
   }

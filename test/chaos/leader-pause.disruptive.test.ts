@@ -4,65 +4,43 @@
 // leader it no longer is. The API server's audit log is the judge: every
 // write carries the writing replica's identity in its user agent.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test, type TestContext } from 'node:test';
 import { coreTypes } from '../../src/kube/resource.js';
-import { repoRoot } from '../cluster/layout.js';
 import { sourceLabel, type ConfigMap } from '../integration/runtime/mirror-controller.js';
 import { auditedWrites } from '../support/audit.js';
 import { clusterRunDir, requireOwnCluster } from '../support/control.js';
-import { createTestNamespace, testKubeconfigPath } from '../support/kube.js';
+import { createTestNamespace } from '../support/kube.js';
 import { metricValue, testClient } from '../support/operator.js';
+import {
+  echoProblems,
+  startOperator,
+  stopOperator,
+  type OperatorProcess,
+} from '../support/operator-process.js';
 import { eventually } from '../support/wait.js';
 
-interface Replica {
-  child: ChildProcess;
-  port: number;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) =>
-    server.close(() => {
-      resolve();
-    }),
-  );
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
+type Replica = OperatorProcess;
 
 async function start(t: TestContext, ns: string): Promise<Replica> {
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(repoRoot, 'test/integration/runtime/mirror-operator.ts'),
-      `--kubeconfig=${testKubeconfigPath()}`,
-      `--namespaces=${ns}`,
-      '--leader-elect',
+  const replica = await startOperator({
+    entry: 'test/integration/runtime/mirror-operator.ts',
+    namespaces: [ns],
+    args: [
+      '--leader-elect=true',
       `--leader-election-namespace=${ns}`,
       '--leader-election-id=mirror',
       '--lease-duration=6s',
       '--renew-deadline=4s',
       '--retry-period=1s',
-      `--metrics-bind-address=127.0.0.1:${String(port)}`,
-      `--health-probe-bind-address=127.0.0.1:${String(port)}`,
-      '--log-level=warn',
     ],
-    { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-  t.after(() => {
-    child.kill('SIGCONT');
-    child.kill('SIGKILL');
+    onLine: echoProblems,
   });
-  return { child, port };
+  t.after(async () => {
+    replica.child.kill('SIGCONT');
+    await stopOperator(replica);
+  });
+  return replica;
 }
 
 async function leads(r: Replica): Promise<boolean> {

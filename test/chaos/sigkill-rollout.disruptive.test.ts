@@ -35,10 +35,7 @@
 // most of the 0.5-4 s windows waiting for the Lease and never be killed while
 // reconciling. Takeovers under leader election are leader-kill's subject.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
@@ -49,12 +46,18 @@ import type { KubeClient } from '../../src/kube/client.js';
 import { coreTypes } from '../../src/kube/resource.js';
 import type { Stored } from '../../src/kube/wire.js';
 import { auditLogPath } from '../cluster/components.js';
-import { repoRoot } from '../cluster/layout.js';
 import { immediateStorageClassName } from '../support/claims.js';
 import { clusterRunDir } from '../support/control.js';
 import { ensureCrds } from '../support/crds.js';
-import { createTestNamespace, loadTestKubeConfig, testKubeconfigPath } from '../support/kube.js';
+import { createTestNamespace, loadTestKubeConfig } from '../support/kube.js';
 import { metricValue, testClient } from '../support/operator.js';
+import {
+  httpGet,
+  startOperator,
+  stopOperator,
+  waitReady,
+  type OperatorProcess,
+} from '../support/operator-process.js';
 import { eventually } from '../support/wait.js';
 
 type Claim = Stored<V1PersistentVolumeClaim>;
@@ -117,140 +120,29 @@ function settledPhaseOf(v: StatefulVolume): 'Ready' | 'Provisioning' {
 
 // ---- the operator process ------------------------------------------------------------
 
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-interface Incarnation {
-  readonly n: number;
-  readonly child: ChildProcess;
-  readonly port: number;
-  readonly exited: Promise<Exit>;
-  /** Set just before this test SIGKILLs it; an exit without it is a crash. */
-  killed: boolean;
-  exit?: Exit;
-  /** The last lines it wrote (pino's JSON on stdout, crashes on stderr). */
-  readonly output: string[];
-}
+type Incarnation = OperatorProcess;
 
 /** Every warning or error any incarnation logged, by level and message, with how often. */
 const logged = new Map<string, number>();
 
-function collect(stream: NodeJS.ReadableStream, tail: string[]): void {
-  let partial = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    const lines = (partial + chunk).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) {
-      if (line.trim() === '') continue;
-      tail.push(line);
-      if (tail.length > 40) tail.shift();
-      let key = line.slice(0, 160);
-      try {
-        const e = JSON.parse(line) as { level?: string; msg?: string; err?: { message?: string } };
-        key = `${e.level ?? '?'}: ${e.msg ?? ''}${e.err?.message !== undefined ? ` (${e.err.message.slice(0, 120)})` : ''}`;
-      } catch {
-        // not pino's JSON: a crash or a warning from node itself
-      }
-      logged.set(key, (logged.get(key) ?? 0) + 1);
-    }
-  });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) =>
-    server.close(() => {
-      resolve();
-    }),
-  );
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-/** Starts src/main.ts in a process group of its own, so a kill takes tsx's helpers with it. */
-async function startOperator(ns: string, n: number): Promise<Incarnation> {
-  const port = await freePort();
-  const address = `127.0.0.1:${String(port)}`;
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(repoRoot, 'src/main.ts'),
-      `--kubeconfig=${testKubeconfigPath()}`,
-      `--namespaces=${ns}`,
-      '--leader-elect=false',
-      `--metrics-bind-address=${address}`,
-      `--health-probe-bind-address=${address}`,
-      `--kube-api-qps=${String(operatorQps)}`,
-      `--kube-api-burst=${String(operatorQps * 2)}`,
-      '--log-level=warn',
-    ],
-    { cwd: repoRoot, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const output: string[] = [];
-  collect(child.stdout, output);
-  collect(child.stderr, output);
-  const exited = new Promise<Exit>((resolve) => {
-    child.once('exit', (code, signal) => {
-      resolve({ code, signal });
-    });
-  });
-  const inc: Incarnation = { n, child, port, exited, killed: false, output };
-  void exited.then((e) => {
-    inc.exit = e;
-  });
-  return inc;
-}
-
-function groupAlive(pid: number): boolean {
+function count(line: string): void {
+  let key = line.slice(0, 160);
   try {
-    process.kill(-pid, 0);
-    return true;
+    const e = JSON.parse(line) as { level?: string; msg?: string; err?: { message?: string } };
+    key = `${e.level ?? '?'}: ${e.msg ?? ''}${e.err?.message !== undefined ? ` (${e.err.message.slice(0, 120)})` : ''}`;
   } catch {
-    return false;
+    // not pino's JSON: a crash or a warning from node itself
   }
+  logged.set(key, (logged.get(key) ?? 0) + 1);
 }
 
-/** SIGKILLs the whole process group and waits until no process of it is left. */
-async function killOperator(inc: Incarnation): Promise<Exit> {
-  const pid = inc.child.pid;
-  if (pid === undefined) throw new Error(`operator #${String(inc.n)} never started`);
-  // An incarnation that is already gone died by itself: it stays unmarked, a crash.
-  if (inc.exit === undefined) {
-    inc.killed = true;
-    process.kill(-pid, 'SIGKILL');
-  }
-  const exit = await inc.exited;
-  await eventually(`process group ${String(pid)} to be gone`, () => Promise.resolve(!groupAlive(pid)), {
-    timeoutMs: 10_000,
-    intervalMs: 50,
+function startIncarnation(ns: string, n: number): Promise<Incarnation> {
+  return startOperator({
+    n,
+    namespaces: [ns],
+    args: [`--kube-api-qps=${String(operatorQps)}`, `--kube-api-burst=${String(operatorQps * 2)}`],
+    onLine: count,
   });
-  return exit;
-}
-
-async function httpGet(port: number, path: string): Promise<{ status: number; body: string }> {
-  const res = await fetch(`http://127.0.0.1:${String(port)}${path}`, { signal: AbortSignal.timeout(2_000) });
-  return { status: res.status, body: await res.text() };
-}
-
-/** Resolves once the operator's caches have synced; fails if it exits first. */
-async function waitReady(inc: Incarnation): Promise<number> {
-  const startedAt = Date.now();
-  await eventually(
-    `operator #${String(inc.n)} to be ready`,
-    async () => {
-      if (inc.exit !== undefined) throw new Error(`operator exited: ${JSON.stringify(inc.exit)}`);
-      return (await httpGet(inc.port, '/readyz')).status === 200;
-    },
-    { timeoutMs: 60_000, intervalMs: 100 },
-  );
-  return Date.now() - startedAt;
 }
 
 interface Sample {
@@ -624,7 +516,7 @@ async function killLoop(
     const delay = killDelayMs.min + Math.random() * (killDelayMs.max - killDelayMs.min);
     await sleep(delay);
     const busy = await sample(current);
-    const exit = await killOperator(current);
+    const exit = await stopOperator(current);
     assert.deepEqual(crashes([current]), [], 'an operator process exited by itself');
     assert.equal(exit.signal, 'SIGKILL');
     if (busy !== undefined && busy.working + busy.queued > 0) log.midWork++;
@@ -702,13 +594,13 @@ test(`SIGKILL the operator ${String(killCount)} times during a ${String(volumeCo
   );
   const incarnations: Incarnation[] = [];
   const launch = async (): Promise<Incarnation> => {
-    const inc = await startOperator(ns, incarnations.length);
+    const inc = await startIncarnation(ns, incarnations.length);
     incarnations.push(inc);
     return inc;
   };
   // Whatever happens, no operator outlives the test.
   t.after(async () => {
-    for (const inc of incarnations) await killOperator(inc).catch(() => undefined);
+    for (const inc of incarnations) await stopOperator(inc).catch(() => undefined);
   });
 
   let producer: Producer | undefined;
@@ -742,7 +634,7 @@ test(`SIGKILL the operator ${String(killCount)} times during a ${String(volumeCo
   } finally {
     producer?.stop();
     await producer?.done;
-    for (const inc of incarnations) await killOperator(inc).catch(() => undefined);
+    for (const inc of incarnations) await stopOperator(inc).catch(() => undefined);
     t.diagnostic(await cleanUp(client, ns));
   }
 });

@@ -3,7 +3,6 @@
 // hands over at once by releasing the lease.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { repoRoot } from '../../cluster/layout.js';
@@ -13,6 +12,7 @@ import { createTestNamespace, testKubeconfigPath } from '../../support/kube.js';
 import { metricValue, testClient } from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
 import { sourceLabel, type ConfigMap } from './mirror-controller.js';
+import { freePort } from '../../support/operator-process.js';
 
 const lease = { duration: 6, renew: 4, retry: 1 };
 
@@ -20,19 +20,6 @@ interface Operator {
   child: ChildProcess;
   port: number;
   exited: Promise<number | null>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) =>
-    server.close(() => {
-      resolve();
-    }),
-  );
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 async function startOperator(t: TestContext, ns: string): Promise<Operator> {

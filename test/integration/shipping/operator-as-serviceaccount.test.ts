@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -19,21 +18,9 @@ import { createTestNamespace, loadTestKubeConfig, testKubeconfigPath } from '../
 import { metricValue, testClient } from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
 import { chartDir, helm, ok, repoRoot } from './tools.js';
+import { freePort } from '../../support/operator-process.js';
 
 const kc = loadTestKubeConfig();
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) =>
-    server.close(() => {
-      resolve();
-    }),
-  );
-  if (address === null || typeof address === 'string') throw new Error('no free port');
-  return address.port;
-}
 
 /** A kubeconfig that authenticates with a fresh token of the ServiceAccount, nothing else. */
 async function serviceAccountKubeconfig(namespace: string, name: string): Promise<string> {
