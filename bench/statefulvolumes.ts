@@ -9,9 +9,7 @@
 // Starts its own storage cluster (--qps/--burst are the client limits of its
 // CSI sidecars, which both sides of the comparison go through) unless
 // SVO_KUBECONFIG and SVO_CLUSTER_RUN name one.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
@@ -27,41 +25,18 @@ import { auditedWrites, type AuditedWrite } from '../test/support/audit.js';
 import { immediateStorageClassName } from '../test/support/claims.js';
 import { ensureCrds } from '../test/support/crds.js';
 import { dropFinalizers, finalizedKinds } from '../test/support/kube.js';
-import { freePort } from '../test/support/operator-process.js';
+import { echoProblems, startOperator, stopOperator, waitReady } from '../test/support/operator-process.js';
+import { freshNamespace, machine, pool, rssMiB, table, until, type Machine } from './lib.js';
 
 interface Result {
   benchmark: 'statefulvolumes';
   date: string;
-  machine: { cpus: number; memoryGiB: number; node: string; loadavgStart: number[]; loadavgEnd: number[] };
+  machine: Machine;
   volumes: number;
   sidecarLimits: KubeApiLimits | 'as the cluster was started';
   seconds: { claimsBound: number; volumesReady: number; ratio: number };
   writes: { total: number; perVolume: number; byResource: Record<string, number>; atRestPerMinute: number };
   operatorRssMiB: { peak: number; end: number };
-}
-
-/** Runs `work` over the items with at most `limit` in flight. */
-async function pool<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<unknown>,
-): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: limit }, worker));
-}
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(500);
-  }
 }
 
 async function baseline(kc: KubeConfig, ns: string, n: number): Promise<number> {
@@ -91,31 +66,6 @@ async function baseline(kc: KubeConfig, ns: string, n: number): Promise<number> 
   return (Date.now() - started) / 1000;
 }
 
-function startOperator(kubeconfig: string, ns: string, metrics: number, probe: number): ChildProcess {
-  return spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(repoRoot, 'src/main.ts'),
-      `--kubeconfig=${kubeconfig}`,
-      `--namespaces=${ns}`,
-      '--leader-elect=false',
-      `--metrics-bind-address=127.0.0.1:${String(metrics)}`,
-      `--health-probe-bind-address=127.0.0.1:${String(probe)}`,
-      '--log-level=warn',
-    ],
-    { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-}
-
-function rssMiB(pid: number): { peak: number; now: number } {
-  const text = readFileSync(`/proc/${String(pid)}/status`, 'utf8');
-  const kib = (key: string): number =>
-    Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
-  return { peak: kib('VmHWM') / 1024, now: kib('VmRSS') / 1024 };
-}
-
 async function rollout(client: KubeClient, ns: string, n: number): Promise<number> {
   const started = Date.now();
   await pool([...Array(n).keys()], 20, (i) =>
@@ -143,12 +93,6 @@ function countBy(writes: readonly AuditedWrite[]): Record<string, number> {
   return out;
 }
 
-async function namespace(core: CoreV1Api, prefix: string): Promise<string> {
-  const name = `${prefix}-${String(Date.now())}`;
-  await core.createNamespace({ body: { metadata: { name } } });
-  return name;
-}
-
 async function measure(
   state: RunState,
   n: number,
@@ -158,27 +102,21 @@ async function measure(
   kc.loadFromFile(state.kubeconfig);
   await ensureCrds(kc);
   const core = kc.makeApiClient(CoreV1Api);
-  const loadavgStart = loadavg();
-  const direct = await namespace(core, 'bench-claims');
-  const ns = await namespace(core, 'bench-volumes');
+  const host = machine();
+  const direct = await freshNamespace(core, 'bench-claims');
+  const ns = await freshNamespace(core, 'bench-volumes');
   console.log(`creating ${String(n)} claims directly in ${direct}`);
   const claimsBound = await baseline(kc, direct, n);
   console.log(`  all Bound after ${claimsBound.toFixed(1)} s`);
 
-  const [metrics, probe] = [await freePort(), await freePort()];
-  const child = startOperator(state.kubeconfig, ns, metrics, probe);
-  const pid = child.pid ?? -1;
+  const operator = await startOperator({ namespaces: [ns], onLine: echoProblems });
+  const pid = operator.child.pid ?? -1;
   let peak = 0;
   const sampler = setInterval(() => {
     if (existsSync(`/proc/${String(pid)}/status`)) peak = Math.max(peak, rssMiB(pid).peak);
   }, 1000);
   try {
-    await until(
-      'the operator ready',
-      async () =>
-        (await fetch(`http://127.0.0.1:${String(probe)}/readyz`).catch(() => undefined))?.ok === true,
-      300_000,
-    );
+    await waitReady(operator, 300_000);
     const client = new KubeClient(kc, { userAgent: 'svo-bench', qps: 200, burst: 400 });
     const since = new Date();
     console.log(`applying ${String(n)} StatefulVolumes in ${ns}`);
@@ -196,13 +134,7 @@ async function measure(
     return {
       benchmark: 'statefulvolumes',
       date: new Date().toISOString(),
-      machine: {
-        cpus: cpus().length,
-        memoryGiB: Math.round(totalmem() / 1024 ** 3),
-        node: process.version,
-        loadavgStart,
-        loadavgEnd: loadavg(),
-      },
+      machine: host.finish(),
       volumes: n,
       seconds: { claimsBound, volumesReady, ratio: volumesReady / claimsBound },
       writes: {
@@ -215,7 +147,7 @@ async function measure(
     };
   } finally {
     clearInterval(sampler);
-    child.kill('SIGKILL');
+    await stopOperator(operator);
     await core.deleteNamespace({ name: ns }).catch(() => undefined);
     await core.deleteNamespace({ name: direct }).catch(() => undefined);
     // The operator is gone, so nobody runs its finalizers; the namespace's claims go with it anyway.
@@ -253,8 +185,7 @@ function report(r: Result): void {
       `${r.machine.loadavgStart[0]?.toFixed(2) ?? '?'} / ${r.machine.loadavgEnd[0]?.toFixed(2) ?? '?'}`,
     ],
   ];
-  const width = Math.max(...rows.map(([k]) => k.length));
-  for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
+  table(rows);
 }
 
 async function main(): Promise<void> {

@@ -30,6 +30,8 @@ export interface OperatorOptions {
   readonly n?: number;
   /** The program to run, relative to the repository; src/main.ts unless told. */
   readonly entry?: string;
+  /** Run entry as compiled JavaScript, without tsx (as the image does). */
+  readonly compiled?: boolean;
   /** Namespaces to watch; empty or absent: the whole cluster. */
   readonly namespaces?: readonly string[];
   /** Flags after the defaults; a later flag wins. */
@@ -81,8 +83,7 @@ export async function startOperator(opts: OperatorOptions = {}): Promise<Operato
   const child = spawn(
     process.execPath,
     [
-      '--import',
-      'tsx',
+      ...(opts.compiled === true ? [] : ['--import', 'tsx']),
       join(repoRoot, opts.entry ?? 'src/main.ts'),
       `--kubeconfig=${testKubeconfigPath()}`,
       ...(namespaces.length > 0 ? [`--namespaces=${namespaces.join(',')}`] : []),
