@@ -124,7 +124,13 @@ export async function ensureClaim(
   const existing = mgr.cache.get<Stored<V1PersistentVolumeClaim>>(type, vol.metadata.namespace, name);
   if (existing === undefined) {
     if (vol.metadata.annotations?.[promotionAnnotation] !== undefined)
-      return { kind: 'waiting', reason: 'Promoting', message: 'a FailoverGroup is promoting a standby' };
+      return {
+        kind: 'waiting',
+        reason: 'Promoting',
+        message:
+          `a FailoverGroup is promoting a standby (annotation ${promotionAnnotation}); ` +
+          'if no FailoverGroup selects this volume any more, remove the annotation to let it go on',
+      };
     return create(mgr, vol, inputs);
   }
   // The verdict reads no timestamps, so the wire form stands in for the model type.
