@@ -120,7 +120,9 @@ export class Metrics {
     help: 'VolumeBackups per namespace and phase (a backup with no status yet counts as Pending).',
     labelNames: ['namespace', 'phase'] as const,
     registers: [this.registry],
-    collect: () => this.collectors.forEach((c) => c()),
+    collect: () => {
+      for (const c of this.collectors) c();
+    },
   });
 
   readonly lastBackupSuccess = new Gauge({

@@ -78,12 +78,18 @@ function primaryZone(mgr: Manager, vol: StatefulVolume, topologyKey: string): st
   if (claim === undefined) return vol.status?.primary?.zone;
   const labelled = claim.metadata.labels?.[labels.zone];
   if (labelled !== undefined) return labelled;
-  const pvName = claim.spec?.volumeName;
-  const pv =
-    pvName !== undefined && pvName !== ''
-      ? mgr.cache.get<Stored<V1PersistentVolume>>(coreTypes.persistentVolume, undefined, pvName)
-      : undefined;
-  return zoneOfVolume(pv, topologyKey) ?? vol.status?.primary?.zone;
+  return zoneOfVolume(boundVolume(mgr, claim), topologyKey) ?? vol.status?.primary?.zone;
+}
+
+/**
+ * The claim's PV, only once the claim is Bound: the binder sets volumeName an
+ * update before the phase, and a zone reported in between would cost a status
+ * write of its own a moment before the one that says Bound.
+ */
+function boundVolume(mgr: Manager, claim: Claim): Stored<V1PersistentVolume> | undefined {
+  const pvName = claim.status?.phase === 'Bound' ? claim.spec?.volumeName : undefined;
+  if (pvName === undefined || pvName === '') return undefined;
+  return mgr.cache.get<Stored<V1PersistentVolume>>(coreTypes.persistentVolume, undefined, pvName);
 }
 
 function placedReplicas(mgr: Manager, vol: StatefulVolume, topologyKey: string): PlacedReplica[] {
