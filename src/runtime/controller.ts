@@ -29,6 +29,8 @@ export type Reconciler = (req: ReconcileRequest, ctx: ReconcileContext) => Promi
 export interface WatchSpec<T extends KubeObject = KubeObject> {
   type: ResourceType;
   map: (obj: T) => readonly string[];
+  /** Skip changes no root object cares about (a heartbeat on a busy type); every change maps when absent. */
+  filter?: (event: InformerEvent, obj: T, old?: T) => boolean;
 }
 
 export interface ControllerSpec {
@@ -103,7 +105,8 @@ export class Controller {
           this.queue.add(objectKey(obj));
       });
       for (const w of this.spec.watches ?? []) {
-        this.cache.addHandler(w.type, (_event, obj) => {
+        this.cache.addHandler(w.type, (event, obj, old) => {
+          if (w.filter !== undefined && !w.filter(event, obj, old)) return;
           for (const key of w.map(obj)) this.queue.add(key);
         });
       }

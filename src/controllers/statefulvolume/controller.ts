@@ -2,13 +2,14 @@
 // everything a volume waits for or follows (its class, its source, the nodes
 // of its zones, the pod that mounts it). Each watch wakes only the volumes the
 // changed object concerns.
-import type { V1PersistentVolume, V1Pod } from '@kubernetes/client-node';
+import type { V1Node, V1PersistentVolume, V1Pod } from '@kubernetes/client-node';
 import type { StatefulVolume, VolumeBackup } from '../../api/v1alpha1/types.generated.js';
 import type { OperatorConfig } from '../../config.js';
 import { coreTypes } from '../../kube/resource.js';
 import { objectKey, type KubeObject, type Stored } from '../../kube/wire.js';
 import { ownerKeys, type WatchSpec } from '../../runtime/controller.js';
 import type { Manager } from '../../runtime/manager.js';
+import type { InformerEvent } from '../../runtime/informer.js';
 import { claimNameOf } from './claim.js';
 import { reconcileStatefulVolume } from './reconcile.js';
 import { statefulVolumeType, volumeBackupType } from './types.js';
@@ -70,6 +71,24 @@ function sourceWatches(volumes: Volumes): WatchSpec[] {
   ];
 }
 
+function readyOf(node: Stored<V1Node>): string | undefined {
+  return node.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+}
+
+const labelsOf = (node: Stored<V1Node>): string =>
+  JSON.stringify(Object.entries(node.metadata.labels ?? {}).sort(([a], [b]) => a.localeCompare(b)));
+
+/**
+ * What a volume reads from a node is its zone label and whether it is Ready.
+ * Heartbeats change neither, and would otherwise wake every unsettled volume
+ * each time a kubelet reports.
+ */
+export function nodeMatters(event: InformerEvent, obj: KubeObject, old?: KubeObject): boolean {
+  if (event !== 'update' || old === undefined) return true;
+  const [now, before] = [obj as Stored<V1Node>, old as Stored<V1Node>];
+  return readyOf(now) !== readyOf(before) || labelsOf(now) !== labelsOf(before);
+}
+
 function clusterWatches(volumes: Volumes): WatchSpec[] {
   const unsettled = (v: StatefulVolume): boolean => v.status?.phase !== 'Ready';
   return [
@@ -85,6 +104,7 @@ function clusterWatches(volumes: Volumes): WatchSpec[] {
     // A node matters to the volume attached on it, and to volumes still waiting for a zone.
     {
       type: coreTypes.node,
+      filter: nodeMatters,
       map: (obj: KubeObject) =>
         volumes(undefined, (v) => v.status?.attachment?.node === obj.metadata.name || unsettled(v)),
     },
