@@ -126,7 +126,7 @@ test('a minutely policy survives a kill across a tick, prunes exactly, keeps a h
   const b1 = backupName('db', policyName, tick1);
   await waitBackupReady(client, ns, b1);
   await client.patch(volumeBackupType, ns, b1, {
-    metadata: { annotations: { [backupAnnotations.hold]: 'kept for the restore test' } },
+    metadata: { annotations: { [backupAnnotations.hold]: 'true' } },
   });
 
   // 2. Down across the next tick; the volume changes meanwhile.
@@ -146,6 +146,12 @@ test('a minutely policy survives a kill across a tick, prunes exactly, keeps a h
   const afterRestart = await client.get<VolumeBackupPolicy>(volumeBackupPolicyType, ns, policyName);
   assert.equal(afterRestart.status?.lastScheduleTime, rfc3339(tick2));
   const { body } = await httpGet(operator.port, '/metrics');
+  t.diagnostic(
+    body
+      .split('\n')
+      .filter((l) => l.startsWith('volumebackup'))
+      .join('\n'),
+  );
   const labels = { namespace: ns, policy: policyName };
   assert.equal(metricValue(body, 'volumebackuppolicy_schedule_lateness_seconds_count', labels), 1);
   assert.ok(metricValue(body, 'volumebackuppolicy_schedule_lateness_seconds_sum', labels) >= 10);
