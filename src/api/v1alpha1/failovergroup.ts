@@ -116,6 +116,11 @@ const spec = object(
         'replica is in sync; Manual stays in the new zone until a person moves it.',
       { enum: ['Manual', 'Automatic'], default: 'Manual', tsName: 'FailbackPolicy' },
     ),
+    failbackDelaySeconds: seconds(
+      'With failback Automatic: how long every node of the preferred zone must have been Ready before the group ' +
+        'moves back, so a zone that flaps is not chased. A fresh backup of each volume is taken first.',
+      { default: 300, maximum: 604800 },
+    ),
   },
   { tsName: 'FailoverGroupSpec' },
 );

@@ -205,6 +205,7 @@ export const failoverGroupDefaults = {
   'spec.zoneFailure': { promotion: 'Manual' },
   'spec.zoneFailure.promotion': 'Manual',
   'spec.failback': 'Manual',
+  'spec.failbackDelaySeconds': 300,
 } as const;
 
 /** A PersistentVolumeClaim access mode. */
@@ -839,6 +840,13 @@ export interface FailoverGroupSpec {
    * @default "Manual"
    */
   failback?: FailbackPolicy;
+  /**
+   * With failback Automatic: how long every node of the preferred zone must have been Ready before
+   * the group moves back, so a zone that flaps is not chased. A fresh backup of each volume is
+   * taken first.
+   * @default 300
+   */
+  failbackDelaySeconds?: number;
 }
 
 /**

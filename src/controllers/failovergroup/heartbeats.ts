@@ -5,6 +5,7 @@
 import type { KubeObject } from '../../kube/wire.js';
 import type { Clock } from '../../runtime/clock.js';
 import type { InformerEvent } from '../../runtime/informer.js';
+import { assumedHeartbeatSeconds } from './health.js';
 
 export const nodeLeaseNamespace = 'kube-node-lease';
 
@@ -15,9 +16,23 @@ interface NodeLease extends KubeObject {
 interface Seen {
   renewTime: string;
   at: Date;
+  /** When renewals resumed after a silence (or were first seen): the node is back since then. */
+  since: Date;
   /** True once a renewal was watched happening (the first sighting is only a snapshot). */
   watched: boolean;
   interval?: number;
+}
+
+function nextSighting(prior: Seen | undefined, renewTime: string, at: Date): Seen {
+  if (prior === undefined) return { renewTime, at, since: at, watched: false };
+  // A renewal after a silence of more than two intervals starts the node's time back afresh.
+  const gap = (at.getTime() - prior.at.getTime()) / 1000;
+  const resumed = gap > 2 * (prior.interval ?? assumedHeartbeatSeconds);
+  const next: Seen = { renewTime, at, since: resumed ? at : prior.since, watched: true };
+  // An interval counts only between two watched renewals.
+  const interval = prior.watched ? gap : prior.interval;
+  if (interval !== undefined) next.interval = interval;
+  return next;
 }
 
 export class Heartbeats {
@@ -35,17 +50,21 @@ export class Heartbeats {
     const renewTime = (obj as NodeLease).spec?.renewTime ?? '';
     const prior = this.seen.get(name);
     if (prior?.renewTime === renewTime) return;
-    const at = this.clock.now();
-    const next: Seen = { renewTime, at, watched: prior !== undefined };
-    // An interval counts only between two watched renewals.
-    const interval = prior?.watched === true ? (at.getTime() - prior.at.getTime()) / 1000 : prior?.interval;
-    if (interval !== undefined) next.interval = interval;
-    this.seen.set(name, next);
+    this.seen.set(name, nextSighting(prior, renewTime, this.clock.now()));
   };
 
   /** When the current renewTime of the node's Lease was first seen; undefined if never. */
   seenAt(node: string): Date | undefined {
     return this.seen.get(node)?.at;
+  }
+
+  /**
+   * Since when the node has renewed its Lease without a silence, on the
+   * operator's clock; a restart of the operator starts it afresh, which can
+   * only delay a decision that waits for a node to be back for a while.
+   */
+  backSince(node: string): Date | undefined {
+    return this.seen.get(node)?.since;
   }
 
   /** Seconds between this node's last two watched renewals; undefined until measured. */

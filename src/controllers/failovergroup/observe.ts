@@ -17,6 +17,8 @@ export interface GroupView {
   groupNodes: Set<string>;
   report: HealthReport;
   workloadFound: boolean;
+  /** Per node: since when it has renewed its Lease without a silence (the operator's clock). */
+  backSince: ReadonlyMap<string, Date>;
 }
 
 function readyStatus(node: Node): NodeObservation['ready'] {
@@ -55,5 +57,10 @@ export function observeGroup(cache: Cache, heartbeats: Heartbeats, fg: FailoverG
     viewLiveSince: viewLiveSince(cache, now),
   });
   const groupNodes = new Set(pods.map((p) => p.spec?.nodeName).filter((n): n is string => n !== undefined));
-  return { pods, nodes, groupNodes, report, workloadFound: selector !== undefined };
+  const backSince = new Map<string, Date>();
+  for (const n of nodes) {
+    const since = heartbeats.backSince(n.metadata.name ?? '');
+    if (since !== undefined) backSince.set(n.metadata.name ?? '', since);
+  }
+  return { pods, nodes, groupNodes, report, workloadFound: selector !== undefined, backSince };
 }

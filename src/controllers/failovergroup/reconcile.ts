@@ -1,18 +1,23 @@
 // One pass over a FailoverGroup: observe, fence what failed, release what
 // recovered, write status, and come back when a suspect node's detection
 // window ends.
-import type { FailoverGroup, FailoverGroupStatus } from '../../api/v1alpha1/types.generated.js';
+import type {
+  FailoverGroup,
+  FailoverGroupStatus,
+  FailoverRecord,
+} from '../../api/v1alpha1/types.generated.js';
 import type { ReconcileRequest } from '../../runtime/controller.js';
 import type { Manager } from '../../runtime/manager.js';
-import { done, requeueAfter, type Result } from '../../runtime/result.js';
+import { done, requeueAfter, soonest, type Result } from '../../runtime/result.js';
 import { writeStatus } from '../../runtime/status.js';
 import { fenceFailedNodes } from './fence-step.js';
 import type { Heartbeats } from './heartbeats.js';
-import { observeGroup } from './observe.js';
+import { observeGroup, type GroupView } from './observe.js';
 import { failoverGroupType } from './types.js';
-import { computeStatus } from './status.js';
+import { computeStatus, movesZone } from './status.js';
 import { releaseRecoveredNodes } from './unfence-step.js';
-import { handleZoneLoss } from './zone-step.js';
+import { handleSwitchover } from './switch-step.js';
+import { handleZoneLoss, type ZoneOutcome } from './zone-step.js';
 
 export async function reconcileFailoverGroup(
   mgr: Manager,
@@ -25,7 +30,7 @@ export async function reconcileFailoverGroup(
 
   const view = observeGroup(mgr.cache, heartbeats, fg, now);
   const fenced = await fenceFailedNodes(mgr, fg, view, now);
-  const zone = await handleZoneLoss(mgr, fg, view, fenced.started, now);
+  const zone = await zoneStep(mgr, fg, view, fenced.started, now);
   const released = await releaseRecoveredNodes(mgr, fg, view);
   const status = computeStatus({ fg, view, fenced, released, now, zone });
   const { written } = await writeStatus(mgr.client, failoverGroupType, fg, status, mgr.cache);
@@ -37,12 +42,27 @@ export async function reconcileFailoverGroup(
   if (zone.busy === true) return requeueAfter(1_000);
   const look = nextLook(view, status.phase, fg.spec.nodeFailure?.detectionSeconds ?? 15);
   // A refused promotion is looked at again: a person may annotate, a zone may come back.
-  return zone.refusal !== undefined && look === done ? requeueAfter(15_000) : look;
+  const later = zone.lookAfterMs ?? (zone.refusal !== undefined ? 15_000 : undefined);
+  return later === undefined ? look : soonest(look, requeueAfter(later));
+}
+
+/** A lost zone first; a planned move (failback, or one a person asked for) only while none is lost. */
+async function zoneStep(
+  mgr: Manager,
+  fg: FailoverGroup,
+  view: GroupView,
+  started: readonly FailoverRecord[],
+  now: Date,
+): Promise<ZoneOutcome> {
+  const lost = await handleZoneLoss(mgr, fg, view, started, now);
+  const quiet = lost.record === undefined && lost.refusal === undefined && lost.busy !== true;
+  return quiet ? handleSwitchover(mgr, fg, view, started.at(-1) ?? fg.status?.lastFailover, now) : lost;
 }
 
 // Events for what changed between the status read and the one written.
 function announce(mgr: Manager, fg: FailoverGroup, status: FailoverGroupStatus): void {
   announceZoneLoss(mgr, fg, status);
+  announceMove(mgr, fg, status);
   announceCompletion(mgr, fg, status);
   announceMissingWorkload(mgr, fg, status);
   const degraded = status.conditions?.find((c) => c.type === 'Degraded');
@@ -78,12 +98,31 @@ function announceZoneLoss(mgr: Manager, fg: FailoverGroup, status: FailoverGroup
   );
 }
 
+/** A move (failback or asked for) this pass began. */
+function begunMove(fg: FailoverGroup, status: FailoverGroupStatus): FailoverRecord | undefined {
+  const last = status.lastFailover;
+  if (last === undefined || last.completedAt !== undefined) return undefined;
+  if (last.reason !== 'Failback' && last.reason !== 'Manual') return undefined;
+  return fg.status?.lastFailover?.startedAt === last.startedAt ? undefined : last;
+}
+
+function announceMove(mgr: Manager, fg: FailoverGroup, status: FailoverGroupStatus): void {
+  const last = begunMove(fg, status);
+  if (last === undefined) return;
+  const why = last.reason === 'Failback' ? 'back to the preferred zone' : 'as the promote annotation asks';
+  mgr.recorder.normal(
+    fg,
+    last.reason === 'Failback' ? 'FailbackStarted' : 'MoveStarted',
+    `moving from ${last.fromZone ?? ''} to ${last.toZone ?? ''} ${why}; taking a fresh backup of each volume first`,
+  );
+}
+
 function announceCompletion(mgr: Manager, fg: FailoverGroup, status: FailoverGroupStatus): void {
   const last = status.lastFailover;
   const before = fg.status?.lastFailover;
   if (last?.completedAt === undefined) return;
   if (before?.completedAt !== undefined && before.startedAt === last.startedAt) return;
-  const where = last.reason === 'ZoneFailure' ? `: running in ${last.toZone ?? ''}` : '';
+  const where = movesZone(last) ? `: running in ${last.toZone ?? ''}` : '';
   mgr.recorder.normal(
     fg,
     'FailoverComplete',
@@ -99,6 +138,9 @@ const refusalReasons = new Set([
   'VolumeMissing',
   'VolumeTaken',
   'ClaimReplaced',
+  'TargetZoneUnhealthy',
+  'UnknownZone',
+  'MoveBackupFailed',
 ]);
 
 // Counted only after the status write succeeded, so a retried pass cannot count twice.

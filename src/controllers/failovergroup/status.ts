@@ -32,10 +32,15 @@ function completeIfRecovered(
   now: Date,
 ): FailoverRecord {
   if (record.completedAt !== undefined || view.pods.length === 0) return record;
-  if (record.reason === 'ZoneFailure') return completeZoneFailover(record, view, now);
+  if (movesZone(record)) return completeZoneFailover(record, view, now);
   const moved = view.pods.every((p) => p.spec?.nodeName !== undefined && !fencedNames.has(p.spec.nodeName));
   if (!moved || !view.pods.every(isPodReady)) return record;
   return completed(record, now);
+}
+
+/** A failover that ends with the group in another zone: a lost zone, a failback, a move a person asked for. */
+export function movesZone(record: FailoverRecord | undefined): boolean {
+  return record?.reason === 'ZoneFailure' || record?.reason === 'Failback' || record?.reason === 'Manual';
 }
 
 function completed(record: FailoverRecord, now: Date): FailoverRecord {
@@ -122,12 +127,22 @@ function conditionsFor(
     gen,
     now,
   );
-  return setCondition(conds, failingOverCondition(phase, failingOver), gen, now);
+  return setCondition(conds, failingOverCondition(phase, failingOver, input.zone?.progress), gen, now);
 }
+
+const failingOverMessages: Record<NonNullable<FailoverRecord['reason']>, string> = {
+  NodeFailure: 'pods are moving off a fenced node',
+  ZoneFailure: 'volumes are being promoted in another zone and pods follow them',
+  Failback:
+    'moving back to the preferred zone: a fresh backup of each volume refills its standby there, which is then promoted',
+  Manual:
+    'moving to the zone the promote annotation names: a fresh backup of each volume refills its standby there, which is then promoted',
+};
 
 function failingOverCondition(
   phase: FailoverGroupStatus['phase'],
   reason: FailoverRecord['reason'],
+  progress: string | undefined,
 ): ConditionUpdate {
   if (phase !== 'FailingOver')
     return { type: 'FailingOver', status: 'False', reason: 'Idle', message: 'no failover in progress' };
@@ -135,10 +150,7 @@ function failingOverCondition(
     type: 'FailingOver',
     status: 'True',
     reason: reason ?? 'NodeFailure',
-    message:
-      reason === 'ZoneFailure'
-        ? 'volumes are being promoted in another zone and pods follow them'
-        : 'pods are moving off a fenced node',
+    message: `${failingOverMessages[reason ?? 'NodeFailure']}${progress !== undefined ? `; now: ${progress}` : ''}`,
   };
 }
 
@@ -173,7 +185,7 @@ function phaseOf(
   preferred: string | undefined,
 ): FailoverGroupStatus['phase'] {
   if (last !== undefined && last.completedAt === undefined) return 'FailingOver';
-  if (last?.reason === 'ZoneFailure' && zone !== undefined && zone !== preferred) return 'FailedOver';
+  if (movesZone(last) && zone !== undefined && zone !== preferred) return 'FailedOver';
   return degraded !== undefined ? 'Degraded' : 'Healthy';
 }
 

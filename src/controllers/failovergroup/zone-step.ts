@@ -39,6 +39,10 @@ export interface ZoneOutcome {
   busy?: boolean;
   /** This pass decided to promote: the record is new, nothing was touched yet. */
   begun?: boolean;
+  /** Nothing to do yet, but a wait (a failback delay) ends then. */
+  lookAfterMs?: number;
+  /** What a failover in progress waits for now, for the FailingOver condition. */
+  progress?: string;
 }
 
 /** The group's StatefulVolumes, read from the API server (this runs only when a zone is lost). */

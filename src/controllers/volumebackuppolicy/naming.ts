@@ -27,7 +27,11 @@ function trimEnd(value: string): string {
  * so two long pairs that share a prefix still get different names.
  */
 export function backupName(volume: string, policy: string, scheduledTime: Date): string {
-  const stamp = runStamp(scheduledTime);
+  return stampedName(volume, policy, runStamp(scheduledTime));
+}
+
+/** `<volume>-<owner>-<stamp>`, cut and hashed as backupName is when too long. */
+export function stampedName(volume: string, policy: string, stamp: string): string {
   const stem = `${volume}-${policy}`;
   const room = MAX_NAME_LENGTH - stamp.length - 1;
   if (stem.length <= room) return `${stem}-${stamp}`;

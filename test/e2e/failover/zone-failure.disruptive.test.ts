@@ -216,6 +216,7 @@ async function createGroup(
   bed: Bed,
   maxDataLossSeconds: number,
   promotion: 'Automatic' | 'Manual' = 'Automatic',
+  failback: Pick<FailoverGroup['spec'], 'failback' | 'failbackDelaySeconds'> = {},
 ): Promise<() => Promise<FailoverGroup>> {
   const { client, ns } = bed;
   await client.create<FailoverGroup>(failoverGroupType, {
@@ -228,6 +229,7 @@ async function createGroup(
       zones: ['zone-a', 'zone-b'],
       nodeFailure: { detectionSeconds: 5, action: 'Fence' },
       zoneFailure: { promotion, maxDataLossSeconds },
+      ...failback,
     },
   });
   const read = (): Promise<FailoverGroup> => client.get<FailoverGroup>(failoverGroupType, ns, 'db');
@@ -495,5 +497,98 @@ test('zone loss with Manual promotion waits for the promote annotation, then pro
   );
   await assertPromotedClaim(bed);
   assertTimeline(await waitFailedOver(t, read));
+  await eventually(
+    'the promote annotation taken off once met',
+    async () => (await read()).metadata.annotations?.['storage.stateful.dev/promote'] === undefined,
+    { timeoutMs: 30_000 },
+  );
   await restoreAndCheckTaints(core);
+});
+
+/** On failure: the claims, their volumes' zones, the backups and the promotion record, to see where it stopped. */
+async function dumpVolumes(t: TestContext, bed: Bed): Promise<void> {
+  const { core, ns } = bed;
+  for (const c of (await core.listNamespacedPersistentVolumeClaim({ namespace: ns })).items) {
+    const pv = c.spec?.volumeName;
+    t.diagnostic(
+      `claim ${c.metadata?.name ?? ''} ${c.status?.phase ?? ''} pv=${pv ?? '-'} zone=${pv !== undefined ? ((await pvZone(core, pv)) ?? '?') : '-'} ` +
+        `deleting=${String(c.metadata?.deletionTimestamp !== undefined)} labels=${JSON.stringify(c.metadata?.labels)}`,
+    );
+  }
+  for (const b of (await bed.client.list<VolumeBackup>(volumeBackupType, ns)).items)
+    t.diagnostic(`backup ${b.metadata.name ?? ''} ${b.status?.phase ?? '-'}`);
+  const sv = await bed.client.get<StatefulVolume>(statefulVolumeType, ns, claimName);
+  t.diagnostic(
+    `volume annotations ${JSON.stringify(sv.metadata.annotations)} status ${JSON.stringify(sv.status?.replicas)}`,
+  );
+}
+
+async function podZone(core: CoreV1Api, ns: string): Promise<string | false> {
+  const pod = await runningPod(core, ns);
+  return pod === false ? false : ((await zoneOfNode(core, pod.spec?.nodeName ?? '')) ?? false);
+}
+
+test('failback Automatic: once zone-a is back, a fresh backup moves the group home with the bytes written in zone-b', async (t) => {
+  if (requireOwnCluster(t) === undefined) return;
+  const bed = await setup(t, 'fog-failback');
+  const { core, ns } = bed;
+  const read = await createGroup(bed, 3600, 'Automatic', { failback: 'Automatic', failbackDelaySeconds: 5 });
+  cleanupZone(t, core, ns);
+
+  await failTestZone('zone-a');
+  await eventually('db-0 Running in zone-b', async () => (await podZone(core, ns)) === 'zone-b', {
+    timeoutMs: 240_000,
+    intervalMs: 1000,
+  });
+  await waitFailedOver(t, read);
+  // What the workload wrote while in zone-b must come home with it.
+  const writtenInB = await writeRandomBytes(bed.kc, ns, claimName, 2 * MiB);
+
+  await restoreAndCheckTaints(core);
+  const backAt = Date.now();
+  let seen: FailoverGroup['status'];
+  try {
+    seen = await eventually(
+      'the group Healthy in zone-a after a failback',
+      async () => {
+        const s = (await read()).status;
+        seen = s;
+        const back = s?.lastFailover?.reason === 'Failback' && s.lastFailover.completedAt !== undefined;
+        return back && s.phase === 'Healthy' && s.activeZone === 'zone-a' ? s : false;
+      },
+      { timeoutMs: 300_000, intervalMs: 1000 },
+    );
+  } catch (err) {
+    t.diagnostic(`last status: ${JSON.stringify(seen)}`);
+    await dumpVolumes(t, bed);
+    throw err;
+  }
+  const last = seen.lastFailover;
+  assert.equal(last?.fromZone, 'zone-b');
+  assert.equal(last.toZone, 'zone-a');
+  assert.ok((last.dataLossWindowSeconds ?? -1) >= 0, 'a data loss window');
+  assert.equal(seen.history?.at(-1)?.reason, 'ZoneFailure', 'the zone failover stays in the history');
+  assert.equal(await podZone(core, ns), 'zone-a');
+  const claim = await readClaim(core, ns, claimName);
+  assert.equal(await pvZone(core, claim?.spec?.volumeName ?? ''), 'zone-a');
+  assert.notEqual(claim?.spec?.volumeName, bed.oldPv, 'a fresh copy, not the stale volume zone-a had');
+  assert.equal(await readChecksum(bed.kc, ns, claimName), writtenInB, 'the bytes written in zone-b');
+  const backups = await bed.client.list<VolumeBackup>(volumeBackupType, ns);
+  assert.ok(
+    backups.items.some((b) => b.metadata.labels?.['storage.stateful.dev/failover-group'] === 'db'),
+    'the fresh backup is kept as a VolumeBackup',
+  );
+  const reasons = await eventReasons(core, ns);
+  assert.ok(reasons.includes('FailbackStarted'), `a FailbackStarted Event (have ${reasons.join(', ')})`);
+  for (const node of [...nodesOfZone('zone-a'), ...nodesOfZone('zone-b')]) {
+    const n = await core.readNode({ name: node });
+    assert.ok(
+      !(n.spec?.taints ?? []).some((x) => x.key === outOfServiceTaint.key),
+      `no taint left on ${node}`,
+    );
+  }
+  t.diagnostic(
+    `failback done ${((Date.now() - backAt) / 1000).toFixed(1)} s after zone-a came back; recoverySeconds ` +
+      `${String(last.recoverySeconds)}, dataLossWindowSeconds ${String(last.dataLossWindowSeconds)}`,
+  );
 });

@@ -38,3 +38,31 @@ test('a deleted lease is forgotten', () => {
   hb.onLease('delete', lease('a'));
   assert.equal(hb.seenAt('n1'), undefined);
 });
+
+test('a node is back since its first sighting while it keeps renewing', () => {
+  const clock = new ManualClock(new Date('2026-01-01T00:00:00Z'));
+  const hb = new Heartbeats(clock);
+  hb.onLease('add', lease('a'));
+  for (const t of ['b', 'c', 'd']) {
+    clock.advance(10_000);
+    hb.onLease('update', lease(t));
+  }
+  assert.equal(hb.backSince('n1')?.toISOString(), '2026-01-01T00:00:00.000Z');
+});
+
+test('renewals that resume after a silence of more than two intervals start the node’s time afresh', () => {
+  const clock = new ManualClock(new Date('2026-01-01T00:00:00Z'));
+  const hb = new Heartbeats(clock);
+  hb.onLease('add', lease('a'));
+  clock.advance(10_000);
+  hb.onLease('update', lease('b'));
+  clock.advance(10_000);
+  hb.onLease('update', lease('c'));
+  // Silent for 25 s (more than two 10 s intervals), then renewing again.
+  clock.advance(25_000);
+  hb.onLease('update', lease('d'));
+  assert.equal(hb.backSince('n1')?.toISOString(), '2026-01-01T00:00:45.000Z');
+  clock.advance(10_000);
+  hb.onLease('update', lease('e'));
+  assert.equal(hb.backSince('n1')?.toISOString(), '2026-01-01T00:00:45.000Z', 'steady again');
+});

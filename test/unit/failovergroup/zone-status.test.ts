@@ -31,6 +31,7 @@ function view(pods: Pod[]): GroupView {
     groupNodes: new Set(pods.map((p) => p.spec?.nodeName).filter((n): n is string => n !== undefined)),
     report: { kind: 'Assessed', nodes: [] },
     workloadFound: true,
+    backSince: new Map(),
   };
 }
 

@@ -1,0 +1,354 @@
+// Step: a planned move of the group to another zone while its active zone
+// still runs (Failback, or Manual when a person asks). Unlike a zone loss the
+// data is still there, so each volume gets a fresh backup first; the standby
+// in the target zone is refilled from it (by the StatefulVolume controller),
+// then promoted like a standby after a zone loss, and the pods that still
+// mount the old claim are deleted so they start again on the promoted data.
+// The writes between that backup and the pods stopping are lost: that window
+// is recorded as dataLossWindowSeconds.
+import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
+import type {
+  FailoverGroup,
+  FailoverRecord,
+  StatefulVolume,
+  VolumeBackup,
+} from '../../api/v1alpha1/types.generated.js';
+import { coreTypes } from '../../kube/resource.js';
+import type { Stored } from '../../kube/wire.js';
+import { rfc3339 } from '../../runtime/clock.js';
+import type { Manager } from '../../runtime/manager.js';
+import { volumeBackupType } from '../kinds.js';
+import { claimNameOf, labels, managerName } from '../statefulvolume/claim.js';
+import { sourceBackupLabel } from '../statefulvolume/standbys.js';
+import { labelValue, stampedName } from '../volumebackuppolicy/naming.js';
+import { zoneLabel, type GroupView } from './observe.js';
+import { promoteVolume, readRecord } from './promote-step.js';
+import { decideSwitch, type SwitchDecision, type SwitchInput } from './switch-plan.js';
+import { failoverGroupType } from './types.js';
+import type { Node } from './fence.js';
+import type { Pod } from './workload.js';
+import { groupVolumes, promoteAnnotation, type ZoneOutcome } from './zone-step.js';
+
+type Claim = Stored<V1PersistentVolumeClaim>;
+
+/** On the backups a move takes: the FailoverGroup that took them. */
+export const moveBackupLabel = 'storage.stateful.dev/failover-group';
+
+const movingReasons = new Set<FailoverRecord['reason']>(['Failback', 'Manual']);
+
+function moving(record: FailoverRecord): boolean {
+  return movingReasons.has(record.reason) && record.completedAt === undefined && record.toZone !== undefined;
+}
+
+/**
+ * When the node was last back: the later of its Ready transition and the
+ * operator's own sighting of its renewals resuming. A node silent for less
+ * than the node controller's grace period never turns NotReady, so its Ready
+ * time alone would say it had been fine all along.
+ */
+function nodeBackSince(n: Node, view: GroupView): Date | undefined {
+  const ready = n.status?.conditions?.find((c) => c.type === 'Ready');
+  const renewing = view.backSince.get(n.metadata.name ?? '');
+  if (ready?.status !== 'True' || ready.lastTransitionTime === undefined || renewing === undefined)
+    return undefined;
+  const transition = new Date(ready.lastTransitionTime);
+  return transition > renewing ? transition : renewing;
+}
+
+/** Per zone: since when every node of it has been back; absent when a node's time is not known. */
+function readySince(view: GroupView): Map<string, Date> {
+  const out = new Map<string, Date>();
+  const unknown = new Set<string>();
+  for (const n of view.nodes) {
+    const zone = n.metadata.labels?.[zoneLabel];
+    if (zone === undefined) continue;
+    const at = nodeBackSince(n, view);
+    const was = out.get(zone);
+    if (at === undefined) unknown.add(zone);
+    else if (was === undefined || at > was) out.set(zone, at);
+  }
+  for (const zone of unknown) out.delete(zone);
+  return out;
+}
+
+/** The backup a move takes of one volume: named after the group, the kind of move and its start. */
+export function moveBackupName(fg: FailoverGroup, record: FailoverRecord, volume: string): string {
+  const kind = record.reason === 'Failback' ? 'failback' : 'move';
+  // To the second: two moves within a minute must not share (and so reuse) a backup.
+  const stamp = (record.startedAt ?? '').replace(/[-T:Z]/g, '').slice(0, 14);
+  return stampedName(volume, `${fg.metadata.name ?? ''}-${kind}`, stamp);
+}
+
+type Prepared =
+  | { kind: 'ready'; standby: string; backup: VolumeBackup }
+  | { kind: 'waiting'; progress: string }
+  | { kind: 'stuck'; reason: string; message: string };
+
+async function freshBackup(
+  mgr: Manager,
+  fg: FailoverGroup,
+  name: string,
+  vol: StatefulVolume,
+): Promise<VolumeBackup | undefined> {
+  const ns = fg.metadata.namespace ?? '';
+  const found = mgr.cache.get<VolumeBackup>(volumeBackupType, ns, name);
+  if (found !== undefined) return found;
+  try {
+    await mgr.client.create<VolumeBackup>(volumeBackupType, {
+      apiVersion: 'storage.stateful.dev/v1alpha1',
+      kind: 'VolumeBackup',
+      metadata: {
+        name,
+        namespace: ns,
+        labels: {
+          [labels.managedBy]: managerName,
+          [labels.volume]: labelValue(vol.metadata.name ?? ''),
+          [moveBackupLabel]: labelValue(fg.metadata.name ?? ''),
+        },
+      },
+      spec: { volumeName: vol.metadata.name ?? '' },
+    });
+  } catch (err) {
+    // A pass before a restart made it: the next pass reads it from the cache.
+    if ((err as { code?: number }).code !== 409) throw err;
+  }
+  return undefined;
+}
+
+function backupFailed(name: string, backup: VolumeBackup, record: FailoverRecord): Prepared {
+  const why = backup.status?.error?.message ?? 'no reason given';
+  return {
+    kind: 'stuck',
+    reason: 'MoveBackupFailed',
+    message: `backup ${name} of ${backup.spec.volumeName} failed (${why}); the group stays in ${record.fromZone ?? ''}`,
+  };
+}
+
+/** The volume's standby in the target zone once the StatefulVolume controller refilled it from the backup. */
+function refilledStandby(
+  mgr: Manager,
+  vol: StatefulVolume,
+  zone: string | undefined,
+  backup: string,
+): Claim | undefined {
+  return mgr.cache
+    .list<Claim>(
+      coreTypes.persistentVolumeClaim,
+      vol.metadata.namespace,
+      (c) =>
+        c.metadata.labels?.[labels.volume] === vol.metadata.name &&
+        c.metadata.labels?.[labels.zone] === zone &&
+        c.metadata.labels?.[sourceBackupLabel] === labelValue(backup) &&
+        c.status?.phase === 'Bound' &&
+        c.metadata.deletionTimestamp === undefined,
+    )
+    .at(0);
+}
+
+function backupWait(name: string, volume: string, backup: VolumeBackup | undefined): Prepared {
+  return { kind: 'waiting', progress: `backup ${name} of ${volume} ${backup?.status?.phase ?? 'created'}` };
+}
+
+/** The volume's fresh backup, and its standby in the target zone refilled from it. */
+async function prepare(
+  mgr: Manager,
+  fg: FailoverGroup,
+  record: FailoverRecord,
+  vol: StatefulVolume,
+): Promise<Prepared> {
+  const name = moveBackupName(fg, record, vol.metadata.name ?? '');
+  const backup = await freshBackup(mgr, fg, name, vol);
+  if (backup?.status?.phase === 'Failed') return backupFailed(name, backup, record);
+  const volume = vol.metadata.name ?? '';
+  if (backup?.status?.phase !== 'Ready') return backupWait(name, volume, backup);
+  const standby = refilledStandby(mgr, vol, record.toZone, name);
+  return standby === undefined
+    ? {
+        kind: 'waiting',
+        progress: `${volume}: standby in ${record.toZone ?? ''} being refilled from ${name}`,
+      }
+    : { kind: 'ready', standby: standby.metadata.name ?? '', backup };
+}
+
+/** Pods that still mount a claim being deleted keep it (and the old data) alive: they go, gracefully. */
+async function releaseClaim(mgr: Manager, view: GroupView, vol: StatefulVolume): Promise<void> {
+  const claimName = claimNameOf(vol);
+  const claim = mgr.cache.get<Claim>(coreTypes.persistentVolumeClaim, vol.metadata.namespace, claimName);
+  if (claim?.metadata.deletionTimestamp === undefined) return;
+  const holders = view.pods.filter(
+    (p: Pod) =>
+      p.metadata.deletionTimestamp === undefined &&
+      p.spec?.volumes?.some((v) => v.persistentVolumeClaim?.claimName === claimName) === true,
+  );
+  for (const p of holders)
+    await mgr.client.delete(coreTypes.pod, p.metadata.namespace, p.metadata.name ?? '', {
+      ...(p.metadata.uid !== undefined ? { preconditionUid: p.metadata.uid } : {}),
+    });
+}
+
+/** The volume's claim already holds a volume in the target zone. */
+function arrived(mgr: Manager, vol: StatefulVolume, record: FailoverRecord): boolean {
+  const claim = mgr.cache.get<Claim>(
+    coreTypes.persistentVolumeClaim,
+    vol.metadata.namespace,
+    claimNameOf(vol),
+  );
+  return (
+    claim?.status?.phase === 'Bound' &&
+    claim.metadata.deletionTimestamp === undefined &&
+    claim.metadata.labels?.[labels.zone] === record.toZone
+  );
+}
+
+function takenAtOf(
+  mgr: Manager,
+  fg: FailoverGroup,
+  record: FailoverRecord,
+  vol: StatefulVolume,
+): { takenAt?: string } {
+  const name = moveBackupName(fg, record, vol.metadata.name ?? '');
+  const at = mgr.cache.get<VolumeBackup>(volumeBackupType, fg.metadata.namespace, name)?.status?.startedAt;
+  return at !== undefined ? { takenAt: at } : {};
+}
+
+type Moved =
+  | { kind: 'waiting' | 'done'; takenAt?: string; progress?: string }
+  | { kind: 'stuck'; reason: string; message: string };
+
+/** One volume: its backup, its refilled standby, its promotion, and the pods let go of the old claim. */
+async function moveVolume(
+  mgr: Manager,
+  fg: FailoverGroup,
+  view: GroupView,
+  record: FailoverRecord,
+  vol: StatefulVolume,
+): Promise<Moved> {
+  const under = readRecord(vol);
+  const at = takenAtOf(mgr, fg, record, vol);
+  if (under === undefined && arrived(mgr, vol, record)) return { kind: 'done', ...at };
+  // Once the promotion began its record names the standby (whose claim it deletes on the way).
+  const target = under ?? (await prepare(mgr, fg, record, vol));
+  if ('kind' in target && target.kind !== 'ready') return target;
+  const standbyClaim = 'kind' in target ? target.standby : target.standbyClaim;
+  const result = await promoteVolume(mgr.client, vol, {
+    zone: record.toZone ?? '',
+    standbyClaim,
+    ...(at.takenAt !== undefined ? { backupTakenAt: at.takenAt } : {}),
+  });
+  if (result.kind === 'stuck') return result;
+  if (result.kind === 'done') return { kind: 'done', ...at };
+  await releaseClaim(mgr, view, vol);
+  return { kind: 'waiting', ...at, progress: `${vol.metadata.name ?? ''}: ${result.reason}` };
+}
+
+async function carryOn(
+  mgr: Manager,
+  fg: FailoverGroup,
+  view: GroupView,
+  record: FailoverRecord,
+  now: Date,
+): Promise<ZoneOutcome> {
+  const taken: number[] = [];
+  const waiting: string[] = [];
+  for (const vol of await groupVolumes(mgr, fg)) {
+    const moved = await moveVolume(mgr, fg, view, record, vol);
+    if (moved.kind === 'stuck') return { record, replaces: true, refusal: moved };
+    if (moved.progress !== undefined) waiting.push(moved.progress);
+    if (moved.takenAt !== undefined) taken.push(Date.parse(moved.takenAt));
+  }
+  const busy = waiting.length > 0;
+  if (busy || record.timeline?.volumesAttachedAt !== undefined)
+    return { record, replaces: true, busy, ...(busy ? { progress: waiting.join('; ') } : {}) };
+  // An upper bound: the pods may have written until their claims were let go, just now.
+  const loss = taken.length === 0 ? undefined : Math.max(0, (now.getTime() - Math.min(...taken)) / 1000);
+  return {
+    record: {
+      ...record,
+      ...(loss !== undefined ? { dataLossWindowSeconds: Math.round(loss * 10) / 10 } : {}),
+      timeline: { ...record.timeline, volumesAttachedAt: rfc3339(now) },
+    },
+    replaces: true,
+  };
+}
+
+/** A request already met (the group runs where it asks) is taken off, as Argo CD does with its refresh annotation. */
+async function consumeRequest(mgr: Manager, fg: FailoverGroup, active: string): Promise<void> {
+  if (fg.metadata.annotations?.[promoteAnnotation] !== active) return;
+  await mgr.client.patch(failoverGroupType, fg.metadata.namespace, fg.metadata.name ?? '', {
+    metadata: { resourceVersion: fg.metadata.resourceVersion, annotations: { [promoteAnnotation]: null } },
+  });
+}
+
+function switchInput(
+  fg: FailoverGroup,
+  view: GroupView,
+  active: string,
+  inProgress: boolean,
+  now: Date,
+): SwitchInput {
+  const requested = fg.metadata.annotations?.[promoteAnnotation];
+  return {
+    zones: fg.spec.zones,
+    activeZone: active,
+    failback: fg.spec.failback ?? 'Manual',
+    failbackDelaySeconds: fg.spec.failbackDelaySeconds ?? 300,
+    ...(requested !== undefined && requested !== '' ? { requestedZone: requested } : {}),
+    report: view.report,
+    readySince: readySince(view),
+    inProgress,
+    now,
+  };
+}
+
+function outcomeOf(decision: SwitchDecision, active: string, now: Date): ZoneOutcome {
+  if (decision.action === 'none') return {};
+  if (decision.action === 'wait') {
+    // Waiting out the failback delay is not a problem; a request that cannot be met is.
+    if (decision.reason === 'FailbackPending') return { lookAfterMs: decision.retryAfterMs };
+    return {
+      refusal: { reason: decision.reason, message: decision.message },
+      lookAfterMs: decision.retryAfterMs,
+    };
+  }
+  const at = rfc3339(now);
+  // Written to status before anything is touched; the next pass takes the backups.
+  return {
+    record: {
+      reason: decision.reason,
+      fromZone: active,
+      toZone: decision.to,
+      startedAt: at,
+      timeline: { detectedAt: at },
+    },
+    busy: true,
+    begun: true,
+  };
+}
+
+export async function handleSwitchover(
+  mgr: Manager,
+  fg: FailoverGroup,
+  view: GroupView,
+  current: FailoverRecord | undefined,
+  now: Date,
+): Promise<ZoneOutcome> {
+  if (current !== undefined && moving(current)) return carryOn(mgr, fg, view, current, now);
+  const inProgress = current !== undefined && current.completedAt === undefined;
+  const active = fg.status?.activeZone ?? fg.spec.zones[0] ?? '';
+  if (!inProgress) await consumeRequest(mgr, fg, active);
+  const input = switchInput(fg, view, active, inProgress, now);
+  const decision = decideSwitch(input);
+  if (decision.action === 'switch')
+    mgr.log.info(
+      {
+        group: `${fg.metadata.namespace ?? ''}/${fg.metadata.name ?? ''}`,
+        from: active,
+        to: decision.to,
+        reason: decision.reason,
+        nodes: view.report.nodes.map((n) => `${n.name}:${n.state}`),
+        readySince: Object.fromEntries([...input.readySince].map(([z, d]) => [z, rfc3339(d)])),
+      },
+      'moving the group to another zone',
+    );
+  return outcomeOf(decision, active, now);
+}
