@@ -13,7 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { AppsV1Api, CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { failoverGroupResource, type FailoverGroup } from '../src/api/v1alpha1/types.generated.js';
 import { registerFailoverGroup } from '../src/controllers/failovergroup/controller.js';
 import { outOfServiceTaint } from '../src/controllers/failovergroup/fence.js';
@@ -26,9 +26,9 @@ import { down, failNode, restoreNode, up } from '../test/cluster/cluster.js';
 import { repoRoot } from '../test/cluster/layout.js';
 import { readState, type RunState } from '../test/cluster/processes.js';
 import type { TimingProfile } from '../test/cluster/timings.js';
-import { storageClassName } from '../test/support/claims.js';
 import { ensureCrds } from '../test/support/crds.js';
 import { eventually } from '../test/support/wait.js';
+import { createDbStatefulSet, runningDbPod } from '../test/support/workload.js';
 
 interface Trial {
   node: string;
@@ -40,54 +40,19 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
 
-async function runningElsewhere(core: CoreV1Api, ns: string, not: string): Promise<V1Pod | false> {
-  const pod = await core.readNamespacedPod({ namespace: ns, name: 'db-0' }).catch(() => undefined);
-  const ok = pod?.status?.phase === 'Running' && pod.metadata?.deletionTimestamp === undefined;
-  return ok && pod.spec?.nodeName !== not ? pod : false;
-}
-
 async function createWorkload(kc: KubeConfig, ns: string): Promise<void> {
-  const core = kc.makeApiClient(CoreV1Api);
-  await core.createNamespace({ body: { metadata: { name: ns } } });
-  await kc.makeApiClient(AppsV1Api).createNamespacedStatefulSet({
-    namespace: ns,
-    body: {
-      metadata: { name: 'db' },
-      spec: {
-        serviceName: 'db',
-        replicas: 1,
-        selector: { matchLabels: { app: 'db' } },
-        template: {
-          metadata: { labels: { app: 'db' } },
-          spec: {
-            containers: [
-              { name: 'db', image: 'postgres:17', volumeMounts: [{ name: 'data', mountPath: '/d' }] },
-            ],
-          },
-        },
-        volumeClaimTemplates: [
-          {
-            metadata: { name: 'data' },
-            spec: {
-              accessModes: ['ReadWriteOnce'],
-              storageClassName,
-              resources: { requests: { storage: '1Gi' } },
-            },
-          },
-        ],
-      },
-    },
-  });
+  await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
+  await createDbStatefulSet(kc, ns);
 }
 
 async function trial(state: RunState, core: CoreV1Api, ns: string, waitSeconds: number): Promise<Trial> {
-  const pod = await eventually('db-0 Running', () => runningElsewhere(core, ns, ''), { timeoutMs: 180_000 });
+  const pod = await eventually('db-0 Running', () => runningDbPod(core, ns, ''), { timeoutMs: 180_000 });
   const node = pod.spec?.nodeName ?? '';
   await failNode(state, node);
   const t0 = Date.now();
   let seconds: number | null = null;
   try {
-    await eventually('db-0 Running elsewhere', () => runningElsewhere(core, ns, node), {
+    await eventually('db-0 Running elsewhere', () => runningDbPod(core, ns, node), {
       timeoutMs: waitSeconds * 1000,
       intervalMs: 250,
     });

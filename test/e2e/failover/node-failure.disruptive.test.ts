@@ -4,24 +4,19 @@
 // zone, its volume reattaches there, and the taint goes when the node returns.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AppsV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { failoverGroupResource, type FailoverGroup } from '../../../src/api/v1alpha1/types.generated.js';
 import { registerFailoverGroup } from '../../../src/controllers/failovergroup/controller.js';
 import { outOfServiceTaint } from '../../../src/controllers/failovergroup/fence.js';
 import { failoverGroupType } from '../../../src/controllers/failovergroup/types.js';
-import { storageClassName } from '../../support/claims.js';
 import { failTestNode, requireOwnCluster, restoreTestNode } from '../../support/control.js';
 import { ensureCrds } from '../../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
 import { metricValue, startTestManager, testClient } from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
+import { createDbStatefulSet, runningDbPod } from '../../support/workload.js';
 
 const zoneLabel = 'topology.kubernetes.io/zone';
-
-async function runningPod(core: CoreV1Api, ns: string): Promise<V1Pod | false> {
-  const pod = await core.readNamespacedPod({ namespace: ns, name: 'db-0' }).catch(() => undefined);
-  return pod?.status?.phase === 'Running' && pod.metadata?.deletionTimestamp === undefined ? pod : false;
-}
 
 test('a FailoverGroup fences a dead node and its StatefulSet pod runs again in the same zone', async (t) => {
   if (requireOwnCluster(t) === undefined) return;
@@ -36,36 +31,8 @@ test('a FailoverGroup fences a dead node and its StatefulSet pod runs again in t
     },
   });
 
-  await kc.makeApiClient(AppsV1Api).createNamespacedStatefulSet({
-    namespace: ns,
-    body: {
-      metadata: { name: 'db' },
-      spec: {
-        serviceName: 'db',
-        replicas: 1,
-        selector: { matchLabels: { app: 'db' } },
-        template: {
-          metadata: { labels: { app: 'db' } },
-          spec: {
-            containers: [
-              { name: 'db', image: 'postgres:17', volumeMounts: [{ name: 'data', mountPath: '/data' }] },
-            ],
-          },
-        },
-        volumeClaimTemplates: [
-          {
-            metadata: { name: 'data' },
-            spec: {
-              accessModes: ['ReadWriteOnce'],
-              storageClassName,
-              resources: { requests: { storage: '1Gi' } },
-            },
-          },
-        ],
-      },
-    },
-  });
-  const first = await eventually('db-0 Running', () => runningPod(core, ns), { timeoutMs: 120_000 });
+  await createDbStatefulSet(kc, ns);
+  const first = await eventually('db-0 Running', () => runningDbPod(core, ns), { timeoutMs: 120_000 });
   const node = first.spec?.nodeName ?? '';
   const zone = (await core.readNode({ name: node })).metadata?.labels?.[zoneLabel];
   t.after(() => restoreTestNode(node));
@@ -95,7 +62,7 @@ test('a FailoverGroup fences a dead node and its StatefulSet pod runs again in t
   const moved = await eventually(
     'db-0 Running on another node',
     async () => {
-      const pod = await runningPod(core, ns);
+      const pod = await runningDbPod(core, ns);
       return pod !== false && pod.spec?.nodeName !== node ? pod : false;
     },
     { timeoutMs: 120_000, intervalMs: 500 },

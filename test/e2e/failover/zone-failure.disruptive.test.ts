@@ -6,13 +6,11 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import {
-  AppsV1Api,
   CoreV1Api,
   PatchStrategy,
   setHeaderOptions,
   type KubeConfig,
   type V1PersistentVolumeClaim,
-  type V1Pod,
 } from '@kubernetes/client-node';
 import {
   failoverGroupResource,
@@ -33,6 +31,7 @@ import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
 import { startTestManager, testClient } from '../../support/operator.js';
 import { readChecksum, writeRandomBytes } from '../../support/volumes.js';
 import { eventually } from '../../support/wait.js';
+import { createDbStatefulSet, runningDbPod, zoneOfNode } from '../../support/workload.js';
 
 const zoneLabel = 'topology.kubernetes.io/zone';
 const claimName = 'data-db-0';
@@ -50,15 +49,6 @@ interface Bed {
   standbyPv: string;
 }
 
-async function runningPod(core: CoreV1Api, ns: string): Promise<V1Pod | false> {
-  const pod = await core.readNamespacedPod({ namespace: ns, name: 'db-0' }).catch(() => undefined);
-  return pod?.status?.phase === 'Running' && pod.metadata?.deletionTimestamp === undefined ? pod : false;
-}
-
-async function zoneOfNode(core: CoreV1Api, node: string): Promise<string | undefined> {
-  return (await core.readNode({ name: node })).metadata?.labels?.[zoneLabel];
-}
-
 async function readClaim(
   core: CoreV1Api,
   ns: string,
@@ -72,39 +62,6 @@ async function pvZone(core: CoreV1Api, pv: string): Promise<string | undefined> 
   for (const term of v.spec?.nodeAffinity?.required?.nodeSelectorTerms ?? [])
     for (const e of term.matchExpressions ?? []) if (e.key === zoneLabel) return e.values?.[0];
   return undefined;
-}
-
-async function createWorkload(kc: KubeConfig, ns: string): Promise<void> {
-  await kc.makeApiClient(AppsV1Api).createNamespacedStatefulSet({
-    namespace: ns,
-    body: {
-      metadata: { name: 'db' },
-      spec: {
-        serviceName: 'db',
-        replicas: 1,
-        selector: { matchLabels: { app: 'db' } },
-        template: {
-          metadata: { labels: { app: 'db' } },
-          spec: {
-            containers: [
-              { name: 'db', image: 'postgres:17', volumeMounts: [{ name: 'data', mountPath: '/data' }] },
-            ],
-          },
-        },
-        // The claim data-db-0 already exists (the StatefulVolume's primary): the StatefulSet uses it.
-        volumeClaimTemplates: [
-          {
-            metadata: { name: 'data' },
-            spec: {
-              accessModes: ['ReadWriteOnce'],
-              storageClassName,
-              resources: { requests: { storage: '1Gi' } },
-            },
-          },
-        ],
-      },
-    },
-  });
 }
 
 async function standbyInZoneB(
@@ -196,8 +153,8 @@ async function setup(
     { timeoutMs: 120_000 },
   );
   const standby = opts.standby ? await standbyInZoneB(client, core, ns) : undefined;
-  await createWorkload(kc, ns);
-  const pod = await eventually('db-0 Running', () => runningPod(core, ns), { timeoutMs: 120_000 });
+  await createDbStatefulSet(kc, ns);
+  const pod = await eventually('db-0 Running', () => runningDbPod(core, ns), { timeoutMs: 120_000 });
   assert.equal(await zoneOfNode(core, pod.spec?.nodeName ?? ''), 'zone-a');
   return {
     kc,
@@ -355,7 +312,7 @@ test('zone loss: the standby in zone-b is promoted and the pod runs there on the
   const moved = await eventually(
     'db-0 Running in zone-b',
     async () => {
-      const pod = await runningPod(core, ns);
+      const pod = await runningDbPod(core, ns);
       return pod !== false && (await zoneOfNode(core, pod.spec?.nodeName ?? '')) === 'zone-b' ? pod : false;
     },
     { timeoutMs: 240_000, intervalMs: 1000 },
@@ -443,7 +400,7 @@ test('zone loss without a standby: a volume is restored in zone-b from the newes
   await eventually(
     'db-0 Running in zone-b',
     async () => {
-      const pod = await runningPod(core, ns);
+      const pod = await runningDbPod(core, ns);
       return pod !== false && (await zoneOfNode(core, pod.spec?.nodeName ?? '')) === 'zone-b' ? pod : false;
     },
     { timeoutMs: 240_000, intervalMs: 1000 },
@@ -490,7 +447,7 @@ test('zone loss with Manual promotion waits for the promote annotation, then pro
   await eventually(
     'db-0 Running in zone-b',
     async () => {
-      const pod = await runningPod(core, ns);
+      const pod = await runningDbPod(core, ns);
       return pod !== false && (await zoneOfNode(core, pod.spec?.nodeName ?? '')) === 'zone-b' ? pod : false;
     },
     { timeoutMs: 180_000, intervalMs: 1000 },
@@ -524,7 +481,7 @@ async function dumpVolumes(t: TestContext, bed: Bed): Promise<void> {
 }
 
 async function podZone(core: CoreV1Api, ns: string): Promise<string | false> {
-  const pod = await runningPod(core, ns);
+  const pod = await runningDbPod(core, ns);
   return pod === false ? false : ((await zoneOfNode(core, pod.spec?.nodeName ?? '')) ?? false);
 }
 

@@ -1,0 +1,54 @@
+// The workload failover tests and benchmarks protect: a one-replica
+// StatefulSet "db" whose pod mounts the claim data-db-0.
+import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { storageClassName } from './claims.js';
+
+export const dbClaimName = 'data-db-0';
+
+/**
+ * Creates StatefulSet db (label app=db). Its volumeClaimTemplate makes
+ * data-db-0 unless a claim of that name exists already (a StatefulVolume's
+ * primary), which the StatefulSet then uses.
+ */
+export async function createDbStatefulSet(kc: KubeConfig, ns: string): Promise<void> {
+  await kc.makeApiClient(AppsV1Api).createNamespacedStatefulSet({
+    namespace: ns,
+    body: {
+      metadata: { name: 'db' },
+      spec: {
+        serviceName: 'db',
+        replicas: 1,
+        selector: { matchLabels: { app: 'db' } },
+        template: {
+          metadata: { labels: { app: 'db' } },
+          spec: {
+            containers: [
+              { name: 'db', image: 'postgres:17', volumeMounts: [{ name: 'data', mountPath: '/data' }] },
+            ],
+          },
+        },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'data' },
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              storageClassName,
+              resources: { requests: { storage: '1Gi' } },
+            },
+          },
+        ],
+      },
+    },
+  });
+}
+
+/** db-0 when it is Running and not being deleted (and, if given, not on that node). */
+export async function runningDbPod(core: CoreV1Api, ns: string, notOn = ''): Promise<V1Pod | false> {
+  const pod = await core.readNamespacedPod({ namespace: ns, name: 'db-0' }).catch(() => undefined);
+  const ok = pod?.status?.phase === 'Running' && pod.metadata?.deletionTimestamp === undefined;
+  return ok && (notOn === '' || pod.spec?.nodeName !== notOn) ? pod : false;
+}
+
+export async function zoneOfNode(core: CoreV1Api, node: string): Promise<string | undefined> {
+  return (await core.readNode({ name: node })).metadata?.labels?.['topology.kubernetes.io/zone'];
+}
