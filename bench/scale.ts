@@ -110,9 +110,10 @@ function rssSampler(pid: number): { peak: () => number; stop: () => void } {
   };
 }
 
-function launch(ns: string, opts: Options): Promise<OperatorProcess> {
+function launch(ns: string, opts: Options, kubeconfig: string): Promise<OperatorProcess> {
   return startOperator({
     namespaces: [ns],
+    kubeconfig,
     compiled: opts.compiled,
     ...(opts.compiled ? { entry: 'dist/src/main.js' } : {}),
     args: [`--kube-api-qps=${String(opts.qps)}`, `--kube-api-burst=${String(opts.qps * 2)}`],
@@ -121,10 +122,14 @@ function launch(ns: string, opts: Options): Promise<OperatorProcess> {
 }
 
 /** Start to /readyz on an empty namespace: what the process costs before any object. */
-async function emptyStart(core: CoreV1Api, opts: Options): Promise<{ seconds: number; peak: number }> {
+async function emptyStart(
+  core: CoreV1Api,
+  opts: Options,
+  kubeconfig: string,
+): Promise<{ seconds: number; peak: number }> {
   const ns = await freshNamespace(core, 'bench-scale-empty');
   const started = Date.now();
-  const operator = await launch(ns, opts);
+  const operator = await launch(ns, opts, kubeconfig);
   try {
     await waitReady(operator, 300_000);
     const seconds = (Date.now() - started) / 1000;
@@ -155,7 +160,7 @@ async function measure(state: RunState, opts: Options): Promise<Result> {
   await ensureCrds(kc);
   const core = kc.makeApiClient(CoreV1Api);
   const host = machine();
-  const empty = await emptyStart(core, opts);
+  const empty = await emptyStart(core, opts, state.kubeconfig);
   console.log(
     `empty namespace: ready after ${empty.seconds.toFixed(1)} s, RSS peak ${empty.peak.toFixed(0)} MiB`,
   );
@@ -170,7 +175,7 @@ async function measure(state: RunState, opts: Options): Promise<Result> {
     const total = opts.volumes + opts.backups;
     const since = new Date();
     const started = Date.now();
-    const operator = await launch(ns, opts);
+    const operator = await launch(ns, opts, state.kubeconfig);
     const pid = operator.child.pid ?? -1;
     const sampler = rssSampler(pid);
     try {

@@ -109,7 +109,11 @@ async function measure(
   const claimsBound = await baseline(kc, direct, n);
   console.log(`  all Bound after ${claimsBound.toFixed(1)} s`);
 
-  const operator = await startOperator({ namespaces: [ns], onLine: echoProblems });
+  const operator = await startOperator({
+    namespaces: [ns],
+    kubeconfig: state.kubeconfig,
+    onLine: echoProblems,
+  });
   const pid = operator.child.pid ?? -1;
   let peak = 0;
   const sampler = setInterval(() => {

@@ -141,10 +141,10 @@ async function trial(env: Env, i: number): Promise<Trial> {
   return { loss, failback };
 }
 
-async function setup(env: Omit<Env, 'ns'>, opts: Options): Promise<Env> {
-  const ns = `bench-zone-${String(Date.now())}`;
-  await env.core.createNamespace({ body: { metadata: { name: ns } } });
-  const full = { ...env, ns };
+/** The volume, its workload and the group; the controllers already run. */
+async function setup(full: Env, opts: Options): Promise<void> {
+  const { ns } = full;
+  const env = full;
   await env.client.create<StatefulVolume>(statefulVolumeType, {
     apiVersion: 'storage.stateful.dev/v1alpha1',
     kind: 'StatefulVolume',
@@ -175,7 +175,6 @@ async function setup(env: Omit<Env, 'ns'>, opts: Options): Promise<Env> {
       failbackDelaySeconds: opts.failbackDelay,
     },
   });
-  return full;
 }
 
 function summary(values: readonly (number | undefined)[]): { p50: number; p95: number; max: number } {
@@ -200,7 +199,9 @@ async function measure(state: RunState, opts: Options): Promise<Result> {
   await ensureCrds(kc);
   const core = kc.makeApiClient(CoreV1Api);
   const client = new KubeClient(kc, { userAgent: 'bench', qps: 50, burst: 100 });
-  const env = await setup({ state, kc, core, client }, opts);
+  const ns = `bench-zone-${String(Date.now())}`;
+  await core.createNamespace({ body: { metadata: { name: ns } } });
+  const env: Env = { state, kc, core, client, ns };
   const mgr = new Manager({
     client: new KubeClient(kc, { userAgent: 'stateful-volume-operator/bench', qps: 50, burst: 100 }),
     log: createLogger('warn'),
@@ -214,6 +215,7 @@ async function measure(state: RunState, opts: Options): Promise<Result> {
   const running = mgr.run(stop.signal);
   const trials: Trial[] = [];
   try {
+    await setup(env, opts);
     for (let i = 0; i < opts.trials; i++) {
       const t = await trial(env, i);
       trials.push(t);

@@ -30,6 +30,8 @@ export interface OperatorOptions {
   readonly n?: number;
   /** The program to run, relative to the repository; src/main.ts unless told. */
   readonly entry?: string;
+  /** The test cluster's unless told (benchmarks pass the cluster they started). */
+  readonly kubeconfig?: string;
   /** Run entry as compiled JavaScript, without tsx (as the image does). */
   readonly compiled?: boolean;
   /** Namespaces to watch; empty or absent: the whole cluster. */
@@ -85,7 +87,7 @@ export async function startOperator(opts: OperatorOptions = {}): Promise<Operato
     [
       ...(opts.compiled === true ? [] : ['--import', 'tsx']),
       join(repoRoot, opts.entry ?? 'src/main.ts'),
-      `--kubeconfig=${testKubeconfigPath()}`,
+      `--kubeconfig=${opts.kubeconfig ?? testKubeconfigPath()}`,
       ...(namespaces.length > 0 ? [`--namespaces=${namespaces.join(',')}`] : []),
       '--leader-elect=false',
       `--metrics-bind-address=${address}`,
