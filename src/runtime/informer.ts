@@ -13,6 +13,16 @@ import { resourceName, resourcePath, type ResourceType } from '../kube/resource.
 import { objectKey, type KubeObject } from '../kube/wire.js';
 import { backoffDelay, type BackoffPolicy } from './queue.js';
 
+/**
+ * Drops metadata.managedFields: no controller reads them, they are often the
+ * larger part of an object, and an update that omits them leaves them as they
+ * are on the server.
+ */
+function lean<T extends KubeObject>(obj: T): T {
+  delete obj.metadata.managedFields;
+  return obj;
+}
+
 export type InformerEvent = 'add' | 'update' | 'delete';
 export type InformerHandler<T> = (event: InformerEvent, obj: T, old?: T) => void;
 
@@ -99,7 +109,7 @@ export class Informer<T extends KubeObject> {
     const held = this.store.get(key);
     if (held === undefined || held.metadata.resourceVersion !== from.metadata.resourceVersion) return false;
     if (held.metadata.uid !== to.metadata.uid) return false;
-    this.store.set(key, to);
+    this.store.set(key, lean(to));
     return true;
   }
 
@@ -170,7 +180,7 @@ export class Informer<T extends KubeObject> {
         ...(cont !== undefined ? { continue: cont } : {}),
         ...(this.opts.labelSelector !== undefined ? { labelSelector: this.opts.labelSelector } : {}),
       });
-      for (const item of page.items) items.set(objectKey(item), item);
+      for (const item of page.items) items.set(objectKey(item), lean(item));
       cont = page.metadata.continue === '' ? undefined : page.metadata.continue;
       resourceVersion = page.metadata.resourceVersion ?? '';
     } while (cont !== undefined && !this.stopped());
@@ -249,6 +259,7 @@ export class Informer<T extends KubeObject> {
   }
 
   private apply(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: T): void {
+    lean(obj);
     const key = objectKey(obj);
     const old = this.store.get(key);
     if (type === 'DELETED') {

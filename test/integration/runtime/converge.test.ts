@@ -60,6 +60,11 @@ test('a controller on the runtime converges 1,000 objects and reports it in its 
   const mirror = await client.get<ConfigMap>(coreTypes.configMap, ns, mirrorName('src-0421'));
   assert.deepEqual(mirror.data, { value: 'src-0421' });
   assert.equal(mirror.metadata.ownerReferences?.[0]?.name, 'src-0421');
+  // The cache keeps objects without their managedFields (memory), and writes keep the server's.
+  assert.ok((mirror.metadata.managedFields?.length ?? 0) > 0);
+  const cached = running.mgr.cache.get<ConfigMap>(coreTypes.configMap, ns, mirrorName('src-0421'));
+  assert.equal(cached?.metadata.name, mirrorName('src-0421'));
+  assert.equal(cached.metadata.managedFields, undefined);
 
   const text = await running.metrics();
   assert.ok(
