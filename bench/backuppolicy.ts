@@ -1,0 +1,263 @@
+// N StatefulVolumes on one VolumeBackupPolicy that runs every minute, with
+// the real operator process: seconds from the tick to each VolumeSnapshot's
+// creation (p50, p99; the policy spreads creations with its global rate limit
+// on purpose), seconds from the tick until every backup of the run is Ready,
+// and the operator's peak RSS. The policy is suspended once the run's
+// backups all exist, so later ticks do not pile onto the measurement.
+//
+//   npx tsx bench/backuppolicy.ts [--volumes 1000] [--compiled]
+//
+// Starts its own storage cluster unless SVO_CLUSTER_RUN names one.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import type {
+  StatefulVolume,
+  VolumeBackup,
+  VolumeBackupPolicy,
+} from '../src/api/v1alpha1/types.generated.js';
+import { statefulVolumeType, volumeBackupPolicyType, volumeBackupType } from '../src/controllers/kinds.js';
+import { backupAnnotations } from '../src/controllers/volumebackuppolicy/types.js';
+import { KubeClient } from '../src/kube/client.js';
+import { down, up } from '../test/cluster/cluster.js';
+import { repoRoot } from '../test/cluster/layout.js';
+import { readState, type RunState } from '../test/cluster/processes.js';
+import { immediateStorageClassName, listSnapshots, snapshotClassName } from '../test/support/claims.js';
+import { ensureCrds } from '../test/support/crds.js';
+import { dropFinalizers, finalizedKinds } from '../test/support/kube.js';
+import {
+  echoProblems,
+  startOperator,
+  stopOperator,
+  waitReady,
+  type OperatorProcess,
+} from '../test/support/operator-process.js';
+import { freshNamespace, machine, pool, rssMiB, table, until, type Machine } from './lib.js';
+
+interface Result {
+  benchmark: 'backuppolicy';
+  date: string;
+  machine: Machine;
+  runtime: 'tsx' | 'compiled';
+  volumes: number;
+  tick: string;
+  snapshotCreatedAfterTickSeconds: { p50: number; p99: number; max: number };
+  allReadyAfterTickSeconds: number;
+  operatorRssMiB: { peak: number; end: number };
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+async function createVolumes(client: KubeClient, ns: string, n: number): Promise<void> {
+  await pool([...Array(n).keys()], 20, (i) =>
+    client.create<StatefulVolume>(statefulVolumeType, {
+      apiVersion: 'storage.stateful.dev/v1alpha1',
+      kind: 'StatefulVolume',
+      metadata: { name: `v-${String(i)}`, namespace: ns, labels: { bench: 'backups' } },
+      spec: { size: '64Mi', storageClassName: immediateStorageClassName },
+    }),
+  );
+  await until(
+    `${String(n)} volumes Ready`,
+    async () =>
+      (await client.list<StatefulVolume>(statefulVolumeType, ns)).items.filter(
+        (v) => v.status?.phase === 'Ready',
+      ).length === n,
+    60 * 60_000,
+    2_000,
+  );
+}
+
+async function createPolicy(client: KubeClient, ns: string): Promise<Date> {
+  await client.create<VolumeBackupPolicy>(volumeBackupPolicyType, {
+    apiVersion: 'storage.stateful.dev/v1alpha1',
+    kind: 'VolumeBackupPolicy',
+    metadata: { name: 'every-minute', namespace: ns },
+    spec: {
+      schedule: '* * * * *',
+      selector: { matchLabels: { bench: 'backups' } },
+      volumeSnapshotClassName: snapshotClassName,
+      startingDeadlineSeconds: 600,
+      retention: { keepLast: 5 },
+    },
+  });
+  let tick: Date | undefined;
+  await until(
+    'the policy to announce its first run',
+    async () => {
+      const p = await client.get<VolumeBackupPolicy>(volumeBackupPolicyType, ns, 'every-minute');
+      const next = p.status?.nextScheduleTime;
+      if (next !== undefined) tick = new Date(next);
+      return tick !== undefined;
+    },
+    120_000,
+  );
+  return tick ?? new Date(NaN);
+}
+
+const ofRun = (tick: Date) => (b: VolumeBackup) =>
+  b.metadata.annotations?.[backupAnnotations.scheduledTime] === tick.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+async function runBackups(client: KubeClient, ns: string, tick: Date): Promise<VolumeBackup[]> {
+  return (await client.list<VolumeBackup>(volumeBackupType, ns)).items.filter(ofRun(tick));
+}
+
+async function measureRun(
+  kc: KubeConfig,
+  client: KubeClient,
+  ns: string,
+  n: number,
+  tick: Date,
+): Promise<Pick<Result, 'snapshotCreatedAfterTickSeconds' | 'allReadyAfterTickSeconds'>> {
+  await until(
+    'every backup of the run created',
+    async () => (await runBackups(client, ns, tick)).length >= n,
+    60 * 60_000,
+    1_000,
+  );
+  // Later ticks would find the volumes busy or back them up again: stop them.
+  await client.patch(volumeBackupPolicyType, ns, 'every-minute', { spec: { suspend: true } });
+  let ready: VolumeBackup[] = [];
+  await until(
+    'every backup of the run Ready',
+    async () => {
+      ready = (await runBackups(client, ns, tick)).filter((b) => b.status?.phase === 'Ready');
+      return ready.length >= n;
+    },
+    60 * 60_000,
+    2_000,
+  );
+  const names = new Set(
+    (await runBackups(client, ns, tick)).map((b) => b.status?.volumeSnapshotName ?? b.metadata.name),
+  );
+  const lateness = (await listSnapshots(kc, ns))
+    .filter((s) => names.has(s.metadata?.name))
+    .map(
+      (s) =>
+        (Date.parse((s.metadata as { creationTimestamp?: string }).creationTimestamp ?? '') -
+          tick.getTime()) /
+        1000,
+    )
+    .sort((a, b) => a - b);
+  const lastReady = Math.max(...ready.map((b) => Date.parse(b.status?.readyAt ?? '')));
+  return {
+    snapshotCreatedAfterTickSeconds: {
+      p50: percentile(lateness, 50),
+      p99: percentile(lateness, 99),
+      max: lateness.at(-1) ?? NaN,
+    },
+    allReadyAfterTickSeconds: (lastReady - tick.getTime()) / 1000,
+  };
+}
+
+async function measure(state: RunState, n: number, compiled: boolean): Promise<Result> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(state.kubeconfig);
+  await ensureCrds(kc);
+  const core = kc.makeApiClient(CoreV1Api);
+  const host = machine();
+  const ns = await freshNamespace(core, 'bench-backups');
+  const client = new KubeClient(kc, { userAgent: 'svo-bench', qps: 200, burst: 400 });
+  let operator: OperatorProcess | undefined;
+  let peak = 0;
+  const sampler = setInterval(() => {
+    const pid = operator?.child.pid;
+    if (pid !== undefined && existsSync(`/proc/${String(pid)}/status`))
+      peak = Math.max(peak, rssMiB(pid).peak);
+  }, 1000);
+  try {
+    operator = await startOperator({
+      namespaces: [ns],
+      kubeconfig: state.kubeconfig,
+      compiled,
+      ...(compiled ? { entry: 'dist/src/main.js' } : {}),
+      onLine: echoProblems,
+    });
+    await waitReady(operator, 300_000);
+    console.log(`creating ${String(n)} StatefulVolumes in ${ns}`);
+    await createVolumes(client, ns, n);
+    const tick = await createPolicy(client, ns);
+    console.log(`first run at ${tick.toISOString()}`);
+    const run = await measureRun(kc, client, ns, n, tick);
+    const end = rssMiB(operator.child.pid ?? -1);
+    return {
+      benchmark: 'backuppolicy',
+      date: new Date().toISOString(),
+      machine: host.finish(),
+      runtime: compiled ? 'compiled' : 'tsx',
+      volumes: n,
+      tick: tick.toISOString(),
+      ...run,
+      operatorRssMiB: { peak: Math.max(peak, end.peak), end: end.now },
+    };
+  } finally {
+    clearInterval(sampler);
+    if (operator !== undefined) await stopOperator(operator);
+    client.close();
+    await core.deleteNamespace({ name: ns }).catch(() => undefined);
+    await sleep(2_000);
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    for (const plural of finalizedKinds) await dropFinalizers(custom, ns, plural);
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      volumes: { type: 'string', default: '1000' },
+      compiled: { type: 'boolean', default: false },
+    },
+  });
+  if (values.compiled)
+    execFileSync(
+      process.execPath,
+      [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'],
+      {
+        cwd: repoRoot,
+        stdio: 'inherit',
+      },
+    );
+  const external = process.env.SVO_CLUSTER_RUN;
+  const state =
+    external !== undefined && external !== ''
+      ? readState(external)
+      : await up({ name: `bench-${String(process.pid)}`, owner: process.pid, storage: true });
+  try {
+    const r = await measure(state, Number(values.volumes), values.compiled);
+    const s = r.snapshotCreatedAfterTickSeconds;
+    table([
+      ['volumes on one policy', String(r.volumes)],
+      [
+        'VolumeSnapshot created after the tick',
+        `p50 ${s.p50.toFixed(1)} s, p99 ${s.p99.toFixed(1)} s, max ${s.max.toFixed(1)} s`,
+      ],
+      ['every backup of the run Ready after the tick', `${r.allReadyAfterTickSeconds.toFixed(1)} s`],
+      [
+        'operator RSS peak / end',
+        `${r.operatorRssMiB.peak.toFixed(0)} MiB / ${r.operatorRssMiB.end.toFixed(0)} MiB (${r.runtime})`,
+      ],
+      [
+        'machine',
+        `${String(r.machine.cpus)} CPUs, ${String(r.machine.memoryGiB)} GiB, Node ${r.machine.node}`,
+      ],
+    ]);
+    const dir = join(repoRoot, 'bench', 'results');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `backuppolicy-${r.date.replace(/[:.]/g, '-')}.json`);
+    writeFileSync(file, JSON.stringify(r, null, 2) + '\n');
+    console.log(`\nwritten to ${file}`);
+  } finally {
+    if (external === undefined || external === '') await down(state.runDir);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
