@@ -9,7 +9,7 @@
 //
 // Starts its own storage cluster unless SVO_CLUSTER_RUN names one.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
@@ -35,7 +35,17 @@ import {
   waitReady,
   type OperatorProcess,
 } from '../test/support/operator-process.js';
-import { freshNamespace, machine, pool, rssMiB, table, until, type Machine } from './lib.js';
+import {
+  freshNamespace,
+  machine,
+  type Machine,
+  percentile,
+  pool,
+  rssMiB,
+  table,
+  until,
+  writeResult,
+} from './lib.js';
 
 interface Result {
   benchmark: 'backuppolicy';
@@ -47,11 +57,6 @@ interface Result {
   snapshotCreatedAfterTickSeconds: { p50: number; p99: number; max: number };
   allReadyAfterTickSeconds: number;
   operatorRssMiB: { peak: number; end: number };
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
 
 async function createVolumes(client: KubeClient, ns: string, n: number): Promise<void> {
@@ -247,11 +252,7 @@ async function main(): Promise<void> {
         `${String(r.machine.cpus)} CPUs, ${String(r.machine.memoryGiB)} GiB, Node ${r.machine.node}`,
       ],
     ]);
-    const dir = join(repoRoot, 'bench', 'results');
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, `backuppolicy-${r.date.replace(/[:.]/g, '-')}.json`);
-    writeFileSync(file, JSON.stringify(r, null, 2) + '\n');
-    console.log(`\nwritten to ${file}`);
+    writeResult('backuppolicy', r);
   } finally {
     if (external === undefined || external === '') await down(state.runDir);
   }

@@ -1,9 +1,13 @@
 // What every benchmark needs: bounded concurrency, polling, the machine it ran
 // on, and a process's memory as the kernel counts it.
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CoreV1Api } from '@kubernetes/client-node';
+import { repoRoot } from '../test/cluster/layout.js';
+import type { AuditedWrite } from '../test/support/audit.js';
 
 export interface Machine {
   cpus: number;
@@ -72,4 +76,35 @@ export async function freshNamespace(core: CoreV1Api, prefix: string): Promise<s
 export function table(rows: readonly (readonly [string, string])[]): void {
   const width = Math.max(...rows.map(([k]) => k.length));
   for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
+}
+
+/** The p-th percentile (nearest rank) of ascending values; NaN when there are none. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+/** Audited writes counted by verb and resource ("patch statefulvolumes"). */
+export function countWrites(writes: readonly AuditedWrite[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const w of writes) out[`${w.verb} ${w.resource}`] = (out[`${w.verb} ${w.resource}`] ?? 0) + 1;
+  return out;
+}
+
+/** Compiles the project with tsc into dist/, to run the operator as the image does. */
+export function compileOperator(): void {
+  console.log('compiling the operator (tsc) into dist/');
+  execFileSync(process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], {
+    cwd: repoRoot,
+    stdio: 'inherit',
+  });
+}
+
+/** Writes a result to bench/results/<name>-<date>.json and says where. */
+export function writeResult(name: string, result: { date: string }): void {
+  const dir = join(repoRoot, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}-${result.date.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  console.log(`\nwritten to ${file}`);
 }

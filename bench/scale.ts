@@ -10,9 +10,7 @@
 //
 // --compiled runs the operator as the image does (tsc output, no tsx). Starts
 // its own storage cluster unless SVO_CLUSTER_RUN names one.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
@@ -21,7 +19,6 @@ import { statefulVolumeType, volumeBackupType } from '../src/controllers/kinds.j
 import { KubeClient } from '../src/kube/client.js';
 import type { KubeObject } from '../src/kube/wire.js';
 import { down, up } from '../test/cluster/cluster.js';
-import { repoRoot } from '../test/cluster/layout.js';
 import { readState, type RunState } from '../test/cluster/processes.js';
 import { auditedWrites, type AuditedWrite } from '../test/support/audit.js';
 import { ensureCrds } from '../test/support/crds.js';
@@ -33,7 +30,18 @@ import {
   waitReady,
   type OperatorProcess,
 } from '../test/support/operator-process.js';
-import { freshNamespace, machine, pool, rssMiB, table, until, type Machine } from './lib.js';
+import {
+  compileOperator,
+  countWrites,
+  freshNamespace,
+  machine,
+  type Machine,
+  pool,
+  rssMiB,
+  table,
+  until,
+  writeResult,
+} from './lib.js';
 
 const missingClass = 'bench-no-such-class';
 
@@ -140,12 +148,6 @@ async function emptyStart(
   }
 }
 
-function countBy(writes: readonly AuditedWrite[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const w of writes) out[`${w.verb} ${w.resource}`] = (out[`${w.verb} ${w.resource}`] ?? 0) + 1;
-  return out;
-}
-
 async function cleanUp(kc: KubeConfig, core: CoreV1Api, ns: string): Promise<void> {
   await core.deleteNamespace({ name: ns }).catch(() => undefined);
   // Nobody runs the operator's finalizers any more; the namespace takes the rest.
@@ -207,7 +209,7 @@ async function measure(state: RunState, opts: Options): Promise<Result> {
         seconds: { readyEmpty: empty.seconds, readyFull, syncCost: readyFull - empty.seconds, converged },
         writes: {
           converge: converge.length,
-          byResource: countBy(converge),
+          byResource: countWrites(converge),
           atRestPerMinute: (rest.length * 60) / opts.restSeconds,
         },
         operatorRssMiB: { peak: Math.max(sampler.peak(), end.peak), atRest: end.now, emptyPeak: empty.peak },
@@ -246,14 +248,6 @@ function report(r: Result): void {
   ]);
 }
 
-function compile(): void {
-  console.log('compiling the operator (tsc) into dist/');
-  execFileSync(process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], {
-    cwd: repoRoot,
-    stdio: 'inherit',
-  });
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -271,7 +265,7 @@ async function main(): Promise<void> {
     compiled: values.compiled,
     restSeconds: Number(values.rest),
   };
-  if (opts.compiled) compile();
+  if (opts.compiled) compileOperator();
   const external = process.env.SVO_CLUSTER_RUN;
   const state =
     external !== undefined && external !== ''
@@ -280,11 +274,7 @@ async function main(): Promise<void> {
   try {
     const result = await measure(state, opts);
     report(result);
-    const outDir = join(repoRoot, 'bench', 'results');
-    mkdirSync(outDir, { recursive: true });
-    const file = join(outDir, `scale-${result.date.replace(/[:.]/g, '-')}.json`);
-    writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
-    console.log(`\nwritten to ${file}`);
+    writeResult('scale', result);
   } finally {
     if (external === undefined || external === '') await down(state.runDir);
   }

@@ -9,8 +9,7 @@
 // Starts its own storage cluster (--qps/--burst are the client limits of its
 // CSI sidecars, which both sides of the comparison go through) unless
 // SVO_KUBECONFIG and SVO_CLUSTER_RUN name one.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
@@ -19,14 +18,23 @@ import { statefulVolumeType } from '../src/controllers/kinds.js';
 import { KubeClient } from '../src/kube/client.js';
 import { down, up } from '../test/cluster/cluster.js';
 import type { KubeApiLimits } from '../test/cluster/components.js';
-import { repoRoot } from '../test/cluster/layout.js';
 import { readState, type RunState } from '../test/cluster/processes.js';
 import { auditedWrites, type AuditedWrite } from '../test/support/audit.js';
 import { immediateStorageClassName } from '../test/support/claims.js';
 import { ensureCrds } from '../test/support/crds.js';
 import { dropFinalizers, finalizedKinds } from '../test/support/kube.js';
 import { echoProblems, startOperator, stopOperator, waitReady } from '../test/support/operator-process.js';
-import { freshNamespace, machine, pool, rssMiB, table, until, type Machine } from './lib.js';
+import {
+  countWrites,
+  freshNamespace,
+  machine,
+  type Machine,
+  pool,
+  rssMiB,
+  table,
+  until,
+  writeResult,
+} from './lib.js';
 
 interface Result {
   benchmark: 'statefulvolumes';
@@ -87,12 +95,6 @@ async function rollout(client: KubeClient, ns: string, n: number): Promise<numbe
   return (Date.now() - started) / 1000;
 }
 
-function countBy(writes: readonly AuditedWrite[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const w of writes) out[`${w.verb} ${w.resource}`] = (out[`${w.verb} ${w.resource}`] ?? 0) + 1;
-  return out;
-}
-
 async function measure(
   state: RunState,
   n: number,
@@ -144,7 +146,7 @@ async function measure(
       writes: {
         total: rollWrites.length,
         perVolume: rollWrites.length / n,
-        byResource: countBy(rollWrites),
+        byResource: countWrites(rollWrites),
         atRestPerMinute: (rest.length * 60) / restSeconds,
       },
       operatorRssMiB: { peak: Math.max(peak, end.peak), end: end.now },
@@ -220,11 +222,7 @@ async function main(): Promise<void> {
       sidecarLimits: external !== undefined && external !== '' ? 'as the cluster was started' : limits,
     };
     report(result);
-    const outDir = join(repoRoot, 'bench', 'results');
-    mkdirSync(outDir, { recursive: true });
-    const file = join(outDir, `statefulvolumes-${result.date.replace(/[:.]/g, '-')}.json`);
-    writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
-    console.log(`\nwritten to ${file}`);
+    writeResult('statefulvolumes', result);
   } finally {
     if (external === undefined || external === '') await down(state.runDir);
   }

@@ -10,8 +10,6 @@
 // Starts its own storage cluster unless SVO_CLUSTER_RUN names one. The
 // controllers run in this process (the code the operator runs); a zone fails
 // the way the test cluster fails zones: its simulated kubelets stop.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import {
@@ -30,13 +28,12 @@ import { createLogger } from '../src/observability/logger.js';
 import { Metrics } from '../src/observability/metrics.js';
 import { Manager } from '../src/runtime/manager.js';
 import { down, failZone, restoreZone, up } from '../test/cluster/cluster.js';
-import { repoRoot } from '../test/cluster/layout.js';
 import { readState, type RunState } from '../test/cluster/processes.js';
 import { storageClassName } from '../test/support/claims.js';
 import { ensureCrds } from '../test/support/crds.js';
 import { eventually } from '../test/support/wait.js';
 import { createDbStatefulSet, dbClaimName, runningDbPod, zoneOfNode } from '../test/support/workload.js';
-import { machine, table, type Machine } from './lib.js';
+import { type Machine, machine, percentile, table, writeResult } from './lib.js';
 
 interface Options {
   trials: number;
@@ -63,11 +60,6 @@ interface Env {
   core: CoreV1Api;
   client: KubeClient;
   ns: string;
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
 
 async function podIn(env: Env, zone: string): Promise<boolean> {
@@ -278,11 +270,7 @@ async function main(): Promise<void> {
         `p50 ${v.p50.toFixed(1)}  p95 ${v.p95.toFixed(1)}  max ${v.max.toFixed(1)}`,
       ]),
     );
-    const dir = join(repoRoot, 'bench', 'results');
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, `zone-failover-${result.date.replace(/[:.]/g, '-')}.json`);
-    writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
-    console.log(`\nwritten to ${file}`);
+    writeResult('zone-failover', result);
   } finally {
     if (external === undefined || external === '') await down(state.runDir);
   }
