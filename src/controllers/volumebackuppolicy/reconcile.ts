@@ -36,17 +36,20 @@ async function readThrough(mgr: Manager, ns: string, missing: readonly string[])
   return found.filter((v): v is StatefulVolume => v !== undefined);
 }
 
-async function observe(mgr: Manager, policy: Policy): Promise<World> {
+async function observe(deps: TickDeps, policy: Policy): Promise<World> {
+  const { mgr } = deps;
   const ns = policy.metadata.namespace ?? '';
   const cached = mgr.cache.list<StatefulVolume>(statefulVolumeType, ns);
   const late = await readThrough(mgr, ns, selectVolumes(policy.spec, cached).missing);
   const volumes = [...cached, ...late];
-  const all = mgr.cache.list<Backup>(volumeBackupType, ns);
+  const listed = mgr.cache.list<Backup>(volumeBackupType, ns);
+  // A backup created a moment ago counts as in flight before the cache shows it.
+  const existing = deps.recent.overlay(ns, new Map(listed.map((b) => [b.metadata.name ?? '', b])));
   return {
     volumes,
     selection: selectVolumes(policy.spec, volumes),
-    existing: new Map(all.map((b) => [b.metadata.name ?? '', b])),
-    own: all.filter((b) => b.spec.policyName === policy.metadata.name),
+    existing,
+    own: [...existing.values()].filter((b) => b.spec.policyName === policy.metadata.name),
   };
 }
 
@@ -125,7 +128,7 @@ export async function reconcileVolumeBackupPolicy(deps: TickDeps, req: Reconcile
   if (policy === undefined || policy.metadata.deletionTimestamp !== undefined) return done;
   const schedule = parseSchedule(policy.spec.schedule, policy.spec.timeZone ?? 'UTC');
   // 2-3. The selected volumes and the backups already there.
-  const world = await observe(mgr, policy);
+  const world = await observe(deps, policy);
   if (isScheduleError(schedule)) return reportInvalid(deps, policy, world, schedule);
   // 4-5. The schedule decision from the persisted status, and the run it asks for (suspended: none).
   const result = await tick(deps, policy, schedule, world);

@@ -2,6 +2,7 @@
 // injected clock, and carrying it out: a run, a recorded skip, or nothing.
 import { rfc3339 } from '../../runtime/clock.js';
 import type { Manager } from '../../runtime/manager.js';
+import type { RecentCreations } from './recent.js';
 import type { RunOutcome } from './run.js';
 import {
   desiredBackup,
@@ -107,6 +108,8 @@ export interface TickDeps {
   readonly mgr: Manager;
   readonly limiter: CreationLimiter;
   readonly options: PolicyControllerOptions;
+  /** What this process created and its cache may not show yet. */
+  readonly recent: RecentCreations;
 }
 
 async function run(
@@ -130,6 +133,8 @@ async function run(
     scheduledTime: d.scheduledTime,
     maxCreates: deps.options.maxCreatesPerPass,
   });
+  const created = createdBackups(policy, d.scheduledTime, outcomes);
+  for (const b of created) deps.recent.record(b);
   announce(deps.mgr, policy, d, outcomes);
   // The run's first creations: later passes of a jittered run, or after a restart, find some present.
   if (outcomes.some((o) => o.kind === 'created') && !outcomes.some((o) => o.kind === 'present'))
@@ -146,7 +151,7 @@ async function run(
     ...(last !== undefined ? { lastScheduleTime: last } : {}),
     nextScheduleTime: d.next,
     requeueAfterMs: runRequeue(d, outcomes, now),
-    created: createdBackups(policy, d.scheduledTime, outcomes),
+    created,
     ...(error !== undefined ? { error } : {}),
   };
 }
