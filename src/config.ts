@@ -19,6 +19,9 @@ export interface OperatorConfig {
   logLevel: string;
   qps: number;
   burst: number;
+  /** VolumeBackups every policy together may create per second, and their burst. */
+  backupCreateQps: number;
+  backupCreateBurst: number;
   shutdownTimeoutMs: number;
 }
 
@@ -39,6 +42,10 @@ Flags (environment variable in brackets):
   --log-level info                   trace, debug, info, warn, error, fatal, silent [SVO_LOG_LEVEL]
   --kube-api-qps 50                  client-side request rate limit
   --kube-api-burst 100               client-side burst
+  --backup-create-qps 10             VolumeBackups all policies together create per second, so a
+                                     thousand volumes on one schedule reach the snapshot controller
+                                     at a steady rate
+  --backup-create-burst 20           burst of those creations
   --shutdown-timeout 30s             how long SIGTERM waits for running reconciles
   --help                             print this text
 `;
@@ -58,6 +65,8 @@ const options = {
   'log-level': { type: 'string' },
   'kube-api-qps': { type: 'string' },
   'kube-api-burst': { type: 'string' },
+  'backup-create-qps': { type: 'string' },
+  'backup-create-burst': { type: 'string' },
   'shutdown-timeout': { type: 'string' },
   help: { type: 'boolean' },
 } as const;
@@ -169,6 +178,8 @@ function buildConfig(
     logLevel,
     qps: positiveNumber('kube-api-qps', get('kube-api-qps', '50'), false),
     burst: positiveNumber('kube-api-burst', get('kube-api-burst', '100'), true),
+    backupCreateQps: positiveNumber('backup-create-qps', get('backup-create-qps', '10'), false),
+    backupCreateBurst: positiveNumber('backup-create-burst', get('backup-create-burst', '20'), true),
     shutdownTimeoutMs: parseDuration('shutdown-timeout', get('shutdown-timeout', '30s')),
   };
 }

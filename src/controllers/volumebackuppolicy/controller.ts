@@ -6,6 +6,7 @@ import type { Manager } from '../../runtime/manager.js';
 import { objectKey, type KubeObject } from '../../kube/wire.js';
 import { statefulVolumeType } from '../statefulvolume/types.js';
 import { reconcileVolumeBackupPolicy } from './reconcile.js';
+import { RecentCreations } from './recent.js';
 import type { CreationLimiter } from './run.js';
 import {
   defaultPolicyControllerOptions,
@@ -15,7 +16,10 @@ import {
   type PolicyControllerOptions,
 } from './types.js';
 
-export interface VolumeBackupPolicyConfig extends Pick<OperatorConfig, 'concurrency'> {
+export interface VolumeBackupPolicyConfig
+  extends
+    Pick<OperatorConfig, 'concurrency'>,
+    Partial<Pick<OperatorConfig, 'backupCreateQps' | 'backupCreateBurst'>> {
   /** Overrides of the controller's own limits. */
   readonly backupPolicy?: Partial<PolicyControllerOptions>;
   /** One bucket for every policy, so a thousand volumes on one schedule are created at a steady rate. */
@@ -29,8 +33,14 @@ function policyKeys(obj: KubeObject): string[] {
 }
 
 export function registerVolumeBackupPolicy(mgr: Manager, config: VolumeBackupPolicyConfig): void {
-  const options = { ...defaultPolicyControllerOptions, ...config.backupPolicy };
+  const options = {
+    ...defaultPolicyControllerOptions,
+    ...(config.backupCreateQps !== undefined ? { createQps: config.backupCreateQps } : {}),
+    ...(config.backupCreateBurst !== undefined ? { createBurst: config.backupCreateBurst } : {}),
+    ...config.backupPolicy,
+  };
   const limiter = config.creationLimiter ?? new TokenBucket(options.createQps, options.createBurst);
+  const recent = new RecentCreations(mgr.clock);
   const policiesIn = (obj: KubeObject): string[] =>
     mgr.cache.list(volumeBackupPolicyType, obj.metadata.namespace).map(objectKey);
   mgr.add({
@@ -41,6 +51,6 @@ export function registerVolumeBackupPolicy(mgr: Manager, config: VolumeBackupPol
       { type: statefulVolumeType, map: policiesIn },
     ],
     concurrency: config.concurrency,
-    reconcile: (req) => reconcileVolumeBackupPolicy({ mgr, limiter, options }, req),
+    reconcile: (req) => reconcileVolumeBackupPolicy({ mgr, limiter, options, recent }, req),
   });
 }

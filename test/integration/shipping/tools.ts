@@ -169,6 +169,8 @@ export const operatorFlags: readonly string[] = [
   '--log-level',
   '--kube-api-qps',
   '--kube-api-burst',
+  '--backup-create-qps',
+  '--backup-create-burst',
   '--help',
 ];
 

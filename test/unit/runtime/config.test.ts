@@ -21,6 +21,7 @@ test('defaults match the documented ones', () => {
       leaderElect: c.leaderElect,
       lease: [c.leaseDurationMs, c.renewDeadlineMs, c.retryPeriodMs],
       qps: [c.qps, c.burst],
+      backupCreate: [c.backupCreateQps, c.backupCreateBurst],
     },
     {
       namespaces: [],
@@ -30,8 +31,14 @@ test('defaults match the documented ones', () => {
       leaderElect: true,
       lease: [15_000, 10_000, 2_000],
       qps: [50, 100],
+      backupCreate: [10, 20],
     },
   );
+});
+
+test('the backup creation rate takes fractions; its burst is a whole number', () => {
+  const c = config(['--backup-create-qps=0.5', '--backup-create-burst=3']);
+  assert.deepEqual([c.backupCreateQps, c.backupCreateBurst], [0.5, 3]);
 });
 
 test('flags win over the environment, and the environment over defaults', () => {
@@ -70,6 +77,7 @@ const rejected: [string, string[], RegExp][] = [
     ['--renew-deadline=20s'],
     /lease duration must be greater than the renew deadline/,
   ],
+  ['a zero backup creation rate is refused', ['--backup-create-qps=0'], /--backup-create-qps: "0" must be/],
   ['an unknown log level is refused', ['--log-level=loud'], /--log-level: "loud"/],
   ['a non-boolean leader-elect is refused', ['--leader-elect=maybe'], /must be true or false/],
 ];
