@@ -1,7 +1,7 @@
 // The FailoverGroup controller: node-failure detection and fencing for the
-// group's workload, and promotion of the standbys of the next zone when the
-// active zone is lost (zone-step.ts). Failback is not acted on yet (see
-// docs/failover.md).
+// group's workload, promotion of the standbys of the next zone when the
+// active zone is lost (zone-step.ts), and planned moves back to the
+// preferred zone or where a person asks (switch-step.ts).
 import type { FailoverGroup } from '../../api/v1alpha1/types.generated.js';
 import type { OperatorConfig } from '../../config.js';
 import { coreTypes } from '../../kube/resource.js';

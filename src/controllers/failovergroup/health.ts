@@ -65,16 +65,48 @@ export function requiredSilence(node: NodeObservation, detectionSeconds: number)
   return Math.max(detectionSeconds, 2 * (node.heartbeatIntervalSeconds ?? assumedHeartbeatSeconds));
 }
 
+/** Seconds of silence that make a node Suspect: half a heartbeat late. */
+function lateAfter(node: NodeObservation): number {
+  return 1.5 * (node.heartbeatIntervalSeconds ?? assumedHeartbeatSeconds);
+}
+
+/** Watched silence: a window the operator did not watch in full is not evidence of silence. */
+function evidenceOf(node: NodeObservation, input: HealthInput): number {
+  const liveFor = (input.now.getTime() - input.viewLiveSince.getTime()) / 1000;
+  return Math.min(silentSeconds(node, input.now), liveFor);
+}
+
 function verdict(node: NodeObservation, input: HealthInput): NodeVerdict {
   const { name, zone } = node;
-  const liveFor = (input.now.getTime() - input.viewLiveSince.getTime()) / 1000;
-  // A window the operator did not watch in full is not evidence of silence.
-  const evidence = Math.min(silentSeconds(node, input.now), liveFor);
+  const evidence = evidenceOf(node, input);
   const required = requiredSilence(node, input.detectionSeconds);
   if (evidence >= required) return { name, zone, state: 'Failed', failedForSeconds: evidence };
-  const late = evidence > 1.5 * (node.heartbeatIntervalSeconds ?? assumedHeartbeatSeconds);
-  if (late || node.ready !== 'True') return { name, zone, state: 'Suspect', failedForSeconds: evidence };
+  if (evidence > lateAfter(node) || node.ready !== 'True')
+    return { name, zone, state: 'Suspect', failedForSeconds: evidence };
   return { name, zone, state: 'Healthy' };
+}
+
+/**
+ * Seconds until silence alone could change the verdict of one of the named
+ * nodes (Healthy to Suspect, Suspect to Failed), if no renewal comes first.
+ * Silence sends no event, so the caller must look again by itself then; a
+ * caller that waited for the next event would wait for the node lifecycle
+ * controller's NotReady, 40 s or more later. Undefined when none can change.
+ */
+export function secondsUntilVerdictChange(
+  input: HealthInput,
+  names: ReadonlySet<string>,
+): number | undefined {
+  let soonest: number | undefined;
+  for (const node of input.nodes) {
+    if (!names.has(node.name)) continue;
+    const evidence = evidenceOf(node, input);
+    for (const threshold of [lateAfter(node), requiredSilence(node, input.detectionSeconds)]) {
+      if (evidence >= threshold) continue;
+      soonest = Math.min(soonest ?? Infinity, threshold - evidence);
+    }
+  }
+  return soonest;
 }
 
 export function assessNodes(input: HealthInput): HealthReport {

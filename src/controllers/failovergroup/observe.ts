@@ -4,7 +4,13 @@ import type { FailoverGroup } from '../../api/v1alpha1/types.generated.js';
 import { coreTypes } from '../../kube/resource.js';
 import type { Cache } from '../../runtime/cache.js';
 import type { Node } from './fence.js';
-import { assessNodes, type HealthReport, type NodeObservation } from './health.js';
+import {
+  assessNodes,
+  secondsUntilVerdictChange,
+  type HealthInput,
+  type HealthReport,
+  type NodeObservation,
+} from './health.js';
 import { nodeLeaseNamespace, type Heartbeats } from './heartbeats.js';
 import { groupPods, workloadSelector, type Pod } from './workload.js';
 
@@ -19,6 +25,20 @@ export interface GroupView {
   workloadFound: boolean;
   /** Per node: since when it has renewed its Lease without a silence (the operator's clock). */
   backSince: ReadonlyMap<string, Date>;
+  /** Seconds until silence could change the verdict on a node of the group: when to look again. */
+  verdictChangeSeconds?: number;
+}
+
+function observation(n: Node, heartbeats: Heartbeats): NodeObservation {
+  const name = n.metadata.name ?? '';
+  const interval = heartbeats.intervalOf(name);
+  return {
+    name,
+    zone: n.metadata.labels?.[zoneLabel],
+    ready: readyStatus(n),
+    leaseSeenAt: heartbeats.seenAt(name),
+    ...(interval !== undefined ? { heartbeatIntervalSeconds: interval } : {}),
+  };
 }
 
 function readyStatus(node: Node): NodeObservation['ready'] {
@@ -45,22 +65,27 @@ export function observeGroup(cache: Cache, heartbeats: Heartbeats, fg: FailoverG
   const selector = workloadSelector(cache, fg);
   const pods = selector === undefined ? [] : groupPods(cache, fg.metadata.namespace ?? '', selector);
   const nodes = cache.list<Node>(coreTypes.node);
-  const report = assessNodes({
-    nodes: nodes.map((n) => ({
-      name: n.metadata.name ?? '',
-      zone: n.metadata.labels?.[zoneLabel],
-      ready: readyStatus(n),
-      leaseSeenAt: heartbeats.seenAt(n.metadata.name ?? ''),
-    })),
+  const health: HealthInput = {
+    nodes: nodes.map((n) => observation(n, heartbeats)),
     now,
     detectionSeconds: fg.spec.nodeFailure?.detectionSeconds ?? 15,
     viewLiveSince: viewLiveSince(cache, now),
-  });
+  };
+  const report = assessNodes(health);
   const groupNodes = new Set(pods.map((p) => p.spec?.nodeName).filter((n): n is string => n !== undefined));
+  const verdictChangeSeconds = secondsUntilVerdictChange(health, groupNodes);
   const backSince = new Map<string, Date>();
   for (const n of nodes) {
     const since = heartbeats.backSince(n.metadata.name ?? '');
     if (since !== undefined) backSince.set(n.metadata.name ?? '', since);
   }
-  return { pods, nodes, groupNodes, report, workloadFound: selector !== undefined, backSince };
+  return {
+    pods,
+    nodes,
+    groupNodes,
+    report,
+    workloadFound: selector !== undefined,
+    backSince,
+    ...(verdictChangeSeconds !== undefined ? { verdictChangeSeconds } : {}),
+  };
 }

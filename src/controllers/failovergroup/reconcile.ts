@@ -161,17 +161,16 @@ function recordMetrics(
     mgr.metrics.failoverRecovery.observe({ reason: last.reason ?? 'NodeFailure' }, last.recoverySeconds);
 }
 
-// Silence produces no events, so a suspect node is looked at again when its
-// window could have closed; a failover in progress is watched closely.
+// Silence produces no events, so the group's nodes are looked at again when
+// silence alone could change a verdict (a renewal before then only makes the
+// look a quiet pass); a failover in progress is watched closely.
 function nextLook(
   view: ReturnType<typeof observeGroup>,
   phase: string | undefined,
   detectionSeconds: number,
 ): Result {
   if (phase === 'FailingOver') return requeueAfter(1_000);
-  const waits = view.report.nodes
-    .filter((n) => n.state === 'Suspect' && view.groupNodes.has(n.name))
-    .map((n) => (n.state === 'Suspect' ? detectionSeconds - n.failedForSeconds : detectionSeconds));
+  const waits = view.verdictChangeSeconds !== undefined ? [view.verdictChangeSeconds] : [];
   if (view.report.kind === 'Unsure') waits.push(detectionSeconds);
   if (waits.length === 0) return done;
   return requeueAfter(Math.max(500, Math.min(...waits) * 1000 + 250));

@@ -6,6 +6,7 @@ import {
   assessNodes,
   decidePromotion,
   nodesToFence,
+  secondsUntilVerdictChange,
   type NodeObservation,
   type PromotionInput,
 } from '../../../src/controllers/failovergroup/health.js';
@@ -146,6 +147,80 @@ for (const c of cases) {
     assert.deepEqual(names('Suspect'), c.want.suspect);
   });
 }
+
+// Silence sends no event: the controller must know when to look again by itself.
+const looks: {
+  name: string;
+  nodes: NodeObservation[];
+  group: string[];
+  now: number;
+  liveSince?: number;
+  want: number | undefined;
+}[] = [
+  {
+    name: 'a node that just renewed is looked at again when it would be half a heartbeat late',
+    nodes: [node('a1', 'zone-a', 'True', 100, 10)],
+    group: ['a1'],
+    now: 100,
+    want: 15,
+  },
+  {
+    name: 'a late node is looked at again when its silence would prove it failed',
+    nodes: [node('a1', 'zone-a', 'True', 84, 10)],
+    group: ['a1'],
+    now: 100,
+    want: 4,
+  },
+  {
+    name: 'the slower of detectionSeconds and two heartbeats decides when a node would fail',
+    nodes: [node('a1', 'zone-a', 'True', 70, 13)],
+    group: ['a1'],
+    now: 90,
+    want: 6,
+  },
+  {
+    name: 'the soonest of the group’s nodes wins, and nodes outside the group are ignored',
+    nodes: [
+      node('a1', 'zone-a', 'True', 99, 10),
+      node('b1', 'zone-b', 'True', 90, 10),
+      node('c1', 'zone-c', 'True', 80, 10),
+    ],
+    group: ['a1', 'b1'],
+    now: 100,
+    want: 5,
+  },
+  {
+    name: 'silence the operator did not watch counts only from when its view became live',
+    nodes: [node('a1', 'zone-a', 'True', 10, 10)],
+    group: ['a1'],
+    now: 100,
+    liveSince: 95,
+    want: 10,
+  },
+  {
+    name: 'a node already failed changes no more: nothing to look for',
+    nodes: [node('a1', 'zone-a', 'Unknown', 50, 10)],
+    group: ['a1'],
+    now: 100,
+    want: undefined,
+  },
+  {
+    name: 'no nodes in the group: nothing to look for',
+    nodes: healthy,
+    group: [],
+    now: 100,
+    want: undefined,
+  },
+];
+
+for (const c of looks)
+  test(c.name, () => {
+    const got = secondsUntilVerdictChange(
+      { nodes: c.nodes, now: at(c.now), detectionSeconds: 15, viewLiveSince: at(c.liveSince ?? 0) },
+      new Set(c.group),
+    );
+    assert.equal(got, c.want);
+  });
 
 test('only failed nodes that host the group’s pods are fenced', () => {
   const report = assessNodes({
