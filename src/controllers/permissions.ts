@@ -28,6 +28,8 @@ export const clusterRules: readonly PolicyRule[] = [
   { apiGroups: [''], resources: ['persistentvolumes'], verbs: read },
   // A missing StorageClass or one that cannot expand is reported as a condition before a claim is made.
   { apiGroups: ['storage.k8s.io'], resources: ['storageclasses'], verbs: read },
+  // A failover is over when the volumes are attached to the new nodes; drivers that need no attach say so here.
+  { apiGroups: ['storage.k8s.io'], resources: ['csidrivers'], verbs: read },
   // Fencing deletes the stale attachment a dead node still holds so the volume can attach elsewhere.
   { apiGroups: ['storage.k8s.io'], resources: ['volumeattachments'], verbs: [...read, 'delete'] },
   // A backup is Ready when its snapshot's content is; contents are cluster-scoped.

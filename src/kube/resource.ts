@@ -62,6 +62,13 @@ export const coreTypes = {
     plural: 'storageclasses',
     namespaced: false,
   },
+  csiDriver: {
+    group: 'storage.k8s.io',
+    version: 'v1',
+    kind: 'CSIDriver',
+    plural: 'csidrivers',
+    namespaced: false,
+  },
   volumeAttachment: {
     group: 'storage.k8s.io',
     version: 'v1',

@@ -1,6 +1,6 @@
 // The workload failover tests and benchmarks protect: a one-replica
 // StatefulSet "db" whose pod mounts the claim data-db-0.
-import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, StorageV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { storageClassName } from './claims.js';
 
 export const dbClaimName = 'data-db-0';
@@ -51,4 +51,26 @@ export async function runningDbPod(core: CoreV1Api, ns: string, notOn = ''): Pro
 
 export async function zoneOfNode(core: CoreV1Api, node: string): Promise<string | undefined> {
   return (await core.readNode({ name: node })).metadata?.labels?.['topology.kubernetes.io/zone'];
+}
+
+/**
+ * The nodes db-0's volume is attached to, as the attach/detach controller
+ * reports it (VolumeAttachments with status.attached), and those it is still
+ * attached to or being detached from.
+ */
+export async function dbVolumeAttachments(
+  kc: KubeConfig,
+  ns: string,
+): Promise<{ attached: string[]; all: string[] }> {
+  const claim = await kc
+    .makeApiClient(CoreV1Api)
+    .readNamespacedPersistentVolumeClaim({ namespace: ns, name: dbClaimName });
+  const pv = claim.spec?.volumeName;
+  if (pv === undefined || pv === '') return { attached: [], all: [] };
+  const list = await kc.makeApiClient(StorageV1Api).listVolumeAttachment();
+  const mine = list.items.filter((va) => va.spec.source.persistentVolumeName === pv);
+  return {
+    attached: mine.filter((va) => va.status?.attached === true).map((va) => va.spec.nodeName),
+    all: mine.map((va) => va.spec.nodeName),
+  };
 }

@@ -4,6 +4,7 @@ import type { FailoverGroup } from '../../api/v1alpha1/types.generated.js';
 import { coreTypes } from '../../kube/resource.js';
 import type { Cache } from '../../runtime/cache.js';
 import type { Node } from './fence.js';
+import { cacheLookup, volumesAttached } from './attached.js';
 import {
   assessNodes,
   secondsUntilVerdictChange,
@@ -25,6 +26,8 @@ export interface GroupView {
   workloadFound: boolean;
   /** Per node: since when it has renewed its Lease without a silence (the operator's clock). */
   backSince: ReadonlyMap<string, Date>;
+  /** Every pod is on a node with each claim it mounts attached there. */
+  volumesAttached: boolean;
   /** Seconds until silence could change the verdict on a node of the group: when to look again. */
   verdictChangeSeconds?: number;
 }
@@ -86,6 +89,7 @@ export function observeGroup(cache: Cache, heartbeats: Heartbeats, fg: FailoverG
     report,
     workloadFound: selector !== undefined,
     backSince,
+    volumesAttached: volumesAttached(cacheLookup(cache), pods),
     ...(verdictChangeSeconds !== undefined ? { verdictChangeSeconds } : {}),
   };
 }

@@ -24,7 +24,21 @@ export interface StatusInput {
   zone?: ZoneOutcome;
 }
 
-/** Pods all Ready and none left on a fenced node: the failover is over. */
+/** Marks a step of the timeline the first time it is seen done. */
+function reached(
+  record: FailoverRecord,
+  step: keyof NonNullable<FailoverRecord['timeline']>,
+  now: Date,
+): FailoverRecord {
+  if (record.timeline?.[step] !== undefined) return record;
+  return { ...record, timeline: { ...record.timeline, [step]: rfc3339(now) } };
+}
+
+/**
+ * Pods rescheduled off the fenced nodes, then their volumes attached on the
+ * new nodes, then every pod Ready: the failover is over. A pod that runs
+ * without its volume attached has not recovered.
+ */
 function completeIfRecovered(
   record: FailoverRecord,
   view: GroupView,
@@ -34,8 +48,11 @@ function completeIfRecovered(
   if (record.completedAt !== undefined || view.pods.length === 0) return record;
   if (movesZone(record)) return completeZoneFailover(record, view, now);
   const moved = view.pods.every((p) => p.spec?.nodeName !== undefined && !fencedNames.has(p.spec.nodeName));
-  if (!moved || !view.pods.every(isPodReady)) return record;
-  return completed(record, now);
+  if (!moved) return record;
+  const rescheduled = reached(record, 'podsRescheduledAt', now);
+  if (!view.volumesAttached) return rescheduled;
+  const attached = reached(rescheduled, 'volumesAttachedAt', now);
+  return view.pods.every(isPodReady) ? completed(attached, now) : attached;
 }
 
 /** A failover that ends with the group in another zone: a lost zone, a failback, a move a person asked for. */
@@ -70,7 +87,7 @@ function completeZoneFailover(record: FailoverRecord, view: GroupView, now: Date
     ...record,
     timeline: { ...record.timeline, podsRescheduledAt: record.timeline.podsRescheduledAt ?? rfc3339(now) },
   };
-  return view.pods.every(isPodReady) ? completed(moved, now) : moved;
+  return view.volumesAttached && view.pods.every(isPodReady) ? completed(moved, now) : moved;
 }
 
 function activeZone(view: GroupView): string | undefined {

@@ -14,7 +14,7 @@ import { ensureCrds } from '../../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
 import { metricValue, startTestManager, testClient } from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
-import { createDbStatefulSet, runningDbPod } from '../../support/workload.js';
+import { createDbStatefulSet, dbVolumeAttachments, runningDbPod } from '../../support/workload.js';
 
 const zoneLabel = 'topology.kubernetes.io/zone';
 
@@ -74,6 +74,16 @@ test('a FailoverGroup fences a dead node and its StatefulSet pod runs again in t
     zone,
     'same zone as its volume',
   );
+  // Running is not recovered: the volume must have followed the pod.
+  const attachedAfter = await eventually(
+    `db-0's volume attached to ${newNode} and nowhere else`,
+    async () => {
+      const va = await dbVolumeAttachments(kc, ns);
+      return va.attached.length === 1 && va.attached[0] === newNode && va.all.length === 1 ? va : false;
+    },
+    { timeoutMs: 120_000, intervalMs: 500 },
+  );
+  assert.deepEqual(attachedAfter.all, [newNode], 'no attachment left on the dead node');
   const taints = (await core.readNode({ name: node })).spec?.taints ?? [];
   assert.ok(
     taints.some((x) => x.key === outOfServiceTaint.key),
@@ -89,6 +99,11 @@ test('a FailoverGroup fences a dead node and its StatefulSet pod runs again in t
     { timeoutMs: 60_000 },
   );
   assert.equal(status.lastFailover?.reason, 'NodeFailure');
+  assert.deepEqual(
+    Object.keys(status.lastFailover.timeline ?? {}).sort(),
+    ['detectedAt', 'fencedAt', 'podsReadyAt', 'podsRescheduledAt', 'volumesAttachedAt'],
+    'every step of the recovery is in the timeline',
+  );
   assert.equal(status.lastFailover.node, node);
   assert.deepEqual(
     status.fencedNodes?.map((n) => n.name),
