@@ -7,6 +7,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CoreV1Api } from '@kubernetes/client-node';
 import { repoRoot } from '../test/cluster/layout.js';
+import type { RunState } from '../test/cluster/processes.js';
 import type { AuditedWrite } from '../test/support/audit.js';
 
 export interface Machine {
@@ -82,6 +83,24 @@ export function table(rows: readonly (readonly [string, string])[]): void {
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+/**
+ * The client rate limit each storage component of a run was started with
+ * ("5 QPS, burst 10"), read from the run's recorded arguments: the snapshot
+ * and provisioning numbers depend on them more than on anything else.
+ */
+export function storageLimitsOf(state: RunState | undefined): Record<string, string> {
+  if (state === undefined) return {};
+  const names = ['snapshot-controller', 'csi-snapshotter', 'csi-provisioner'];
+  const flag = (args: readonly string[], f: string): string =>
+    args.find((a) => a.startsWith(`--${f}=`))?.split('=')[1] ?? '?';
+  return Object.fromEntries(
+    names.map((n) => {
+      const args = state.components[n]?.args ?? [];
+      return [n, `${flag(args, 'kube-api-qps')} QPS, burst ${flag(args, 'kube-api-burst')}`];
+    }),
+  );
 }
 
 /** Audited writes counted by verb and resource ("patch statefulvolumes"). */

@@ -8,15 +8,13 @@
 //
 // Starts its own storage cluster (with --qps/--burst as the rate limits of the
 // sidecars and the snapshot controller) unless SVO_KUBECONFIG names one.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { down, up } from '../test/cluster/cluster.js';
 import { upstreamKubeApiLimits, type KubeApiLimits } from '../test/cluster/components.js';
-import { repoRoot } from '../test/cluster/layout.js';
 import { readState, type RunState } from '../test/cluster/processes.js';
 import {
   createClaim,
@@ -26,34 +24,17 @@ import {
   waitBound,
 } from '../test/support/claims.js';
 import { writeRandomBytes } from '../test/support/volumes.js';
+import { machine, percentile, storageLimitsOf, table, writeResult, type Machine } from './lib.js';
 
 interface Result {
   readonly benchmark: 'snapshots';
   readonly date: string;
-  readonly machine: { cpus: number; memoryGiB: number; node: string };
+  readonly machine: Machine;
   readonly count: number;
   readonly dataMiB: number;
   readonly limits: Record<string, string>;
   readonly seconds: { firstReady: number; p50: number; p90: number; allReady: number };
   readonly snapshotsPerSecond: number;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-}
-
-/** The --kube-api-qps/--kube-api-burst each storage component of the run was started with. */
-function limitsOf(state: RunState | undefined): Record<string, string> {
-  if (state === undefined) return {};
-  const names = ['snapshot-controller', 'csi-snapshotter', 'csi-provisioner'];
-  const flag = (args: readonly string[], f: string): string =>
-    args.find((a) => a.startsWith(`--${f}=`))?.split('=')[1] ?? '?';
-  return Object.fromEntries(
-    names.map((n) => {
-      const args = state.components[n]?.args ?? [];
-      return [n, `${flag(args, 'kube-api-qps')} QPS, burst ${flag(args, 'kube-api-burst')}`];
-    }),
-  );
 }
 
 async function waitAllReady(kc: KubeConfig, ns: string, count: number, t0: number): Promise<number[]> {
@@ -103,8 +84,7 @@ function report(result: Result): void {
     ...Object.entries(result.limits).map(([k, v]): [string, string] => [`${k} client limits`, v]),
     ['machine', `${result.machine.cpus} CPUs, ${result.machine.memoryGiB} GiB, Node ${result.machine.node}`],
   ];
-  const width = Math.max(...rows.map(([k]) => k.length));
-  for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
+  table(rows);
 }
 
 async function main(): Promise<void> {
@@ -139,15 +119,16 @@ async function main(): Promise<void> {
   try {
     const kc = new KubeConfig();
     kc.loadFromFile(process.env.SVO_KUBECONFIG ?? '');
+    const host = machine();
     const ready = await run(kc, count, mib);
     const allReady = ready.at(-1) ?? NaN;
     const result: Result = {
       benchmark: 'snapshots',
       date: new Date().toISOString(),
-      machine: { cpus: cpus().length, memoryGiB: Math.round(totalmem() / 1024 ** 3), node: process.version },
+      machine: host.finish(),
       count,
       dataMiB: mib,
-      limits: limitsOf(state),
+      limits: storageLimitsOf(state),
       seconds: {
         firstReady: ready[0] ?? NaN,
         p50: percentile(ready, 50),
@@ -157,11 +138,7 @@ async function main(): Promise<void> {
       snapshotsPerSecond: count / allReady,
     };
     report(result);
-    const outDir = join(repoRoot, 'bench', 'results');
-    mkdirSync(outDir, { recursive: true });
-    const file = join(outDir, `snapshots-${result.date.replace(/[:.]/g, '-')}.json`);
-    writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
-    console.log(`\nwritten to ${file}`);
+    writeResult('snapshots', result);
   } finally {
     if (ours && state !== undefined) await down(state.runDir);
   }
