@@ -10,8 +10,11 @@ import { assumedHeartbeatSeconds } from './health.js';
 export const nodeLeaseNamespace = 'kube-node-lease';
 
 interface NodeLease extends KubeObject {
-  spec?: { renewTime?: string; holderIdentity?: string };
+  spec?: { renewTime?: string; holderIdentity?: string; leaseDurationSeconds?: number };
 }
+
+/** A kubelet renews its node Lease every quarter of the Lease's duration (NodeLeaseRenewIntervalFraction). */
+export const kubeletRenewFraction = 0.25;
 
 interface Seen {
   renewTime: string;
@@ -21,6 +24,8 @@ interface Seen {
   /** True once a renewal was watched happening (the first sighting is only a snapshot). */
   watched: boolean;
   interval?: number;
+  /** The Lease's own leaseDurationSeconds, from which a kubelet derives its renew interval. */
+  duration?: number;
 }
 
 function nextSighting(prior: Seen | undefined, renewTime: string, at: Date): Seen {
@@ -47,10 +52,14 @@ export class Heartbeats {
       this.seen.delete(name);
       return;
     }
-    const renewTime = (obj as NodeLease).spec?.renewTime ?? '';
+    const spec = (obj as NodeLease).spec;
+    const renewTime = spec?.renewTime ?? '';
     const prior = this.seen.get(name);
     if (prior?.renewTime === renewTime) return;
-    this.seen.set(name, nextSighting(prior, renewTime, this.clock.now()));
+    const next = nextSighting(prior, renewTime, this.clock.now());
+    const duration = spec?.leaseDurationSeconds;
+    if (duration !== undefined && duration > 0) next.duration = duration;
+    this.seen.set(name, next);
   };
 
   /** When the current renewTime of the node's Lease was first seen; undefined if never. */
@@ -70,5 +79,17 @@ export class Heartbeats {
   /** Seconds between this node's last two watched renewals; undefined until measured. */
   intervalOf(node: string): number | undefined {
     return this.seen.get(node)?.interval;
+  }
+
+  /**
+   * The interval to judge silence by: the one measured, else the one the
+   * Lease declares (a quarter of its duration, as a kubelet renews), so an
+   * operator that has just started does not assume 10 s for a node that
+   * renews every second. Undefined when neither is known.
+   */
+  expectedIntervalOf(node: string): number | undefined {
+    const seen = this.seen.get(node);
+    if (seen?.interval !== undefined) return seen.interval;
+    return seen?.duration !== undefined ? seen.duration * kubeletRenewFraction : undefined;
   }
 }

@@ -34,7 +34,7 @@ export interface GroupView {
 
 function observation(n: Node, heartbeats: Heartbeats): NodeObservation {
   const name = n.metadata.name ?? '';
-  const interval = heartbeats.intervalOf(name);
+  const interval = heartbeats.expectedIntervalOf(name);
   return {
     name,
     zone: n.metadata.labels?.[zoneLabel],

@@ -66,3 +66,26 @@ test('renewals that resume after a silence of more than two intervals start the 
   hb.onLease('update', lease('e'));
   assert.equal(hb.backSince('n1')?.toISOString(), '2026-01-01T00:00:45.000Z', 'steady again');
 });
+
+test('before an interval is measured, the one the Lease declares is expected: a quarter of its duration', () => {
+  const clock = new ManualClock(new Date('2026-01-01T00:00:00Z'));
+  const hb = new Heartbeats(clock);
+  const withDuration = (renewTime: string, seconds: number): object => ({
+    metadata: { name: 'n1' },
+    spec: { renewTime, leaseDurationSeconds: seconds },
+  });
+  assert.equal(hb.expectedIntervalOf('n1'), undefined, 'nothing known about an unseen node');
+  hb.onLease('add', withDuration('a', 4) as Parameters<Heartbeats['onLease']>[1]);
+  assert.equal(hb.expectedIntervalOf('n1'), 1);
+  clock.advance(1_200);
+  hb.onLease('update', withDuration('b', 4) as Parameters<Heartbeats['onLease']>[1]);
+  clock.advance(1_500);
+  hb.onLease('update', withDuration('c', 4) as Parameters<Heartbeats['onLease']>[1]);
+  assert.equal(hb.expectedIntervalOf('n1'), 1.5, 'once measured, the measurement wins');
+});
+
+test('a Lease that declares no duration leaves the interval unknown until measured', () => {
+  const hb = new Heartbeats(new ManualClock(new Date(0)));
+  hb.onLease('add', lease('a'));
+  assert.equal(hb.expectedIntervalOf('n1'), undefined);
+});
