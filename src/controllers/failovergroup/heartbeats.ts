@@ -76,6 +76,16 @@ export class Heartbeats {
     return this.seen.get(node)?.since;
   }
 
+  /**
+   * When the operator last watched this node renew its Lease (a renewTime
+   * change it saw happen, not the first sighting after a start): proof that
+   * the node is alive now, whatever its Ready condition still says.
+   */
+  watchedRenewalAt(node: string): Date | undefined {
+    const seen = this.seen.get(node);
+    return seen?.watched === true ? seen.at : undefined;
+  }
+
   /** Seconds between this node's last two watched renewals; undefined until measured. */
   intervalOf(node: string): number | undefined {
     return this.seen.get(node)?.interval;

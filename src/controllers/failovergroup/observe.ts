@@ -26,6 +26,8 @@ export interface GroupView {
   workloadFound: boolean;
   /** Per node: since when it has renewed its Lease without a silence (the operator's clock). */
   backSince: ReadonlyMap<string, Date>;
+  /** Per node: when the operator last watched it renew its Lease. */
+  renewedAt: ReadonlyMap<string, Date>;
   /** Every pod is on a node with each claim it mounts attached there. */
   volumesAttached: boolean;
   /** Seconds until silence could change the verdict on a node of the group: when to look again. */
@@ -78,9 +80,13 @@ export function observeGroup(cache: Cache, heartbeats: Heartbeats, fg: FailoverG
   const groupNodes = new Set(pods.map((p) => p.spec?.nodeName).filter((n): n is string => n !== undefined));
   const verdictChangeSeconds = secondsUntilVerdictChange(health, groupNodes);
   const backSince = new Map<string, Date>();
+  const renewedAt = new Map<string, Date>();
   for (const n of nodes) {
-    const since = heartbeats.backSince(n.metadata.name ?? '');
-    if (since !== undefined) backSince.set(n.metadata.name ?? '', since);
+    const name = n.metadata.name ?? '';
+    const since = heartbeats.backSince(name);
+    if (since !== undefined) backSince.set(name, since);
+    const renewed = heartbeats.watchedRenewalAt(name);
+    if (renewed !== undefined) renewedAt.set(name, renewed);
   }
   return {
     pods,
@@ -89,6 +95,7 @@ export function observeGroup(cache: Cache, heartbeats: Heartbeats, fg: FailoverG
     report,
     workloadFound: selector !== undefined,
     backSince,
+    renewedAt,
     volumesAttached: volumesAttached(cacheLookup(cache), pods),
     ...(verdictChangeSeconds !== undefined ? { verdictChangeSeconds } : {}),
   };

@@ -1,9 +1,35 @@
-// Step: a fenced node that is Ready again gets its taint removed, but only
-// a taint this group added.
+// Step: a fenced node that is back gets its taint removed, but only a taint
+// this group added. Back means Ready and seen renewing its Lease after it was
+// fenced: the Ready condition alone lags the node by the node lifecycle
+// controller's grace period, so a node fenced within that window still says
+// Ready while it is dead, and an operator that has just started has seen no
+// renewal at all.
 import type { FailoverGroup } from '../../api/v1alpha1/types.generated.js';
 import type { Manager } from '../../runtime/manager.js';
-import { fencedByAnnotation, isNodeReady, isTainted, untaintNode } from './fence.js';
+import { fencedByAnnotation, isNodeReady, isTainted, untaintNode, type Node } from './fence.js';
 import type { GroupView } from './observe.js';
+
+function renewedSinceFenced(fg: FailoverGroup, view: Pick<GroupView, 'renewedAt'>, name: string): boolean {
+  const renewed = view.renewedAt.get(name);
+  if (renewed === undefined) return false;
+  // Not yet in status (the pass that fenced failed to write it): the next pass records it first.
+  const fencedAt = fg.status?.fencedNodes?.find((n) => n.name === name)?.fencedAt;
+  if (fencedAt === undefined) return false;
+  // fencedAt is whole seconds, rounded down: a renewal in that same second does not count.
+  return renewed.getTime() >= Date.parse(fencedAt) + 1000;
+}
+
+/** The nodes this group fenced that are back: their taint may go. Pure. */
+export function nodesToRelease(fg: FailoverGroup, view: Pick<GroupView, 'nodes' | 'renewedAt'>): Node[] {
+  const owner = `${fg.metadata.namespace ?? ''}/${fg.metadata.name ?? ''}`;
+  return view.nodes.filter(
+    (node) =>
+      node.metadata.annotations?.[fencedByAnnotation] === owner &&
+      isTainted(node) &&
+      isNodeReady(node) &&
+      renewedSinceFenced(fg, view, node.metadata.name ?? ''),
+  );
+}
 
 /** Returns the names of the nodes released. */
 export async function releaseRecoveredNodes(
@@ -11,17 +37,14 @@ export async function releaseRecoveredNodes(
   fg: FailoverGroup,
   view: GroupView,
 ): Promise<string[]> {
-  const owner = `${fg.metadata.namespace ?? ''}/${fg.metadata.name ?? ''}`;
   const released: string[] = [];
-  for (const node of view.nodes) {
-    if (node.metadata.annotations?.[fencedByAnnotation] !== owner) continue;
-    if (!isNodeReady(node) || !isTainted(node)) continue;
+  for (const node of nodesToRelease(fg, view)) {
     await untaintNode(mgr.client, node);
     released.push(node.metadata.name ?? '');
     mgr.recorder.normal(
       fg,
       'NodeRecovered',
-      `node ${node.metadata.name ?? ''} is Ready again; out-of-service taint removed`,
+      `node ${node.metadata.name ?? ''} is Ready and renewing its Lease again; out-of-service taint removed`,
     );
   }
   return released;

@@ -89,3 +89,13 @@ test('a Lease that declares no duration leaves the interval unknown until measur
   hb.onLease('add', lease('a'));
   assert.equal(hb.expectedIntervalOf('n1'), undefined);
 });
+
+test('a renewal counts as watched only once renewTime changes while the operator watches', () => {
+  const clock = new ManualClock(new Date('2026-01-01T00:00:00Z'));
+  const hb = new Heartbeats(clock);
+  hb.onLease('add', lease('a'));
+  assert.equal(hb.watchedRenewalAt('n1'), undefined, 'the first sighting after a start proves nothing');
+  clock.advance(3_000);
+  hb.onLease('update', lease('b'));
+  assert.equal(hb.watchedRenewalAt('n1')?.toISOString(), '2026-01-01T00:00:03.000Z');
+});

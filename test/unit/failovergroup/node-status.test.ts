@@ -55,6 +55,7 @@ function view(p: Pod, attached: boolean): GroupView {
     report: { kind: 'Assessed', nodes: [] },
     workloadFound: true,
     backSince: new Map(),
+    renewedAt: new Map(),
     volumesAttached: attached,
   };
 }

@@ -32,6 +32,7 @@ function view(pods: Pod[]): GroupView {
     report: { kind: 'Assessed', nodes: [] },
     workloadFound: true,
     backSince: new Map(),
+    renewedAt: new Map(),
     volumesAttached: true,
   };
 }
