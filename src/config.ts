@@ -22,6 +22,8 @@ export interface OperatorConfig {
   /** VolumeBackups every policy together may create per second, and their burst. */
   backupCreateQps: number;
   backupCreateBurst: number;
+  /** Snapshots in progress at most, over all namespaces; further backups wait for a slot. */
+  backupMaxInFlight: number;
   shutdownTimeoutMs: number;
 }
 
@@ -46,6 +48,8 @@ Flags (environment variable in brackets):
                                      thousand volumes on one schedule reach the snapshot controller
                                      at a steady rate
   --backup-create-burst 20           burst of those creations
+  --backup-max-in-flight 50          snapshots in progress at most; further backups wait for a slot,
+                                     so a large run does not flood the snapshot controller
   --shutdown-timeout 30s             how long SIGTERM waits for running reconciles
   --help                             print this text
 `;
@@ -67,6 +71,7 @@ const options = {
   'kube-api-burst': { type: 'string' },
   'backup-create-qps': { type: 'string' },
   'backup-create-burst': { type: 'string' },
+  'backup-max-in-flight': { type: 'string' },
   'shutdown-timeout': { type: 'string' },
   help: { type: 'boolean' },
 } as const;
@@ -180,6 +185,7 @@ function buildConfig(
     burst: positiveNumber('kube-api-burst', get('kube-api-burst', '100'), true),
     backupCreateQps: positiveNumber('backup-create-qps', get('backup-create-qps', '10'), false),
     backupCreateBurst: positiveNumber('backup-create-burst', get('backup-create-burst', '20'), true),
+    backupMaxInFlight: positiveNumber('backup-max-in-flight', get('backup-max-in-flight', '50'), true),
     shutdownTimeoutMs: parseDuration('shutdown-timeout', get('shutdown-timeout', '30s')),
   };
 }

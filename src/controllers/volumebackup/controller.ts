@@ -11,6 +11,7 @@ import type { Manager } from '../../runtime/manager.js';
 import { exportBackupMetrics } from './metrics.js';
 import { reconcileVolumeBackup } from './reconcile.js';
 import { snapshotSourceOf } from './restore.js';
+import { SnapshotSlots } from './slots.js';
 import {
   labels,
   statefulVolumeType,
@@ -23,7 +24,7 @@ function unfinished(b: VolumeBackup): boolean {
   return b.status?.phase !== 'Ready' && b.status?.phase !== 'Failed';
 }
 
-function watchesOf(mgr: Manager): WatchSpec[] {
+function watchesOf(mgr: Manager, slots: SnapshotSlots): WatchSpec[] {
   const backupsOfVolume = (namespace: string | undefined, volume: string | undefined): string[] =>
     volume === undefined
       ? []
@@ -36,13 +37,15 @@ function watchesOf(mgr: Manager): WatchSpec[] {
           .map(objectKey);
   return [
     { type: volumeSnapshotType, map: ownerKeys(volumeBackupType) },
-    // A backup that finishes lets the next one of the same volume start.
+    // A backup that finishes lets the next one of the same volume start, and frees a snapshot slot.
     {
       type: volumeBackupType,
-      map: (obj: KubeObject) =>
-        backupsOfVolume(obj.metadata.namespace, (obj as VolumeBackup).spec.volumeName).filter(
+      map: (obj: KubeObject) => [
+        ...backupsOfVolume(obj.metadata.namespace, (obj as VolumeBackup).spec.volumeName).filter(
           (key) => key !== objectKey(obj),
         ),
+        ...(unfinished(obj as VolumeBackup) ? [] : slots.next()),
+      ],
     },
     {
       type: statefulVolumeType,
@@ -69,13 +72,24 @@ function watchesOf(mgr: Manager): WatchSpec[] {
   ];
 }
 
-export function registerVolumeBackup(mgr: Manager, config: Pick<OperatorConfig, 'concurrency'>): void {
+/** The default of --backup-max-in-flight. */
+export const defaultMaxSnapshotsInFlight = 50;
+
+export function registerVolumeBackup(
+  mgr: Manager,
+  config: Pick<OperatorConfig, 'concurrency'> & Partial<Pick<OperatorConfig, 'backupMaxInFlight'>>,
+): void {
+  const slots = new SnapshotSlots(
+    config.backupMaxInFlight ?? defaultMaxSnapshotsInFlight,
+    () => mgr.cache.list<VolumeBackup>(volumeBackupType),
+    mgr.clock,
+  );
   mgr.add({
     name: 'volumebackup',
     forType: volumeBackupType,
-    watches: watchesOf(mgr),
+    watches: watchesOf(mgr, slots),
     concurrency: config.concurrency,
-    reconcile: (req) => reconcileVolumeBackup(mgr, req),
+    reconcile: (req) => reconcileVolumeBackup(mgr, slots, req),
   });
   exportBackupMetrics(mgr);
 }

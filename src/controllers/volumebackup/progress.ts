@@ -11,6 +11,7 @@ export const reasons = {
   VolumeNotFound: 'VolumeNotFound',
   VolumeNotBound: 'VolumeNotBound',
   WaitingForInFlightBackup: 'WaitingForInFlightBackup',
+  WaitingForSnapshotSlot: 'WaitingForSnapshotSlot',
   SnapshotClassNotFound: 'SnapshotClassNotFound',
   SnapshotInProgress: 'SnapshotInProgress',
   SnapshotReady: 'SnapshotReady',

@@ -9,12 +9,17 @@ import { ensureFinalizer, finalize } from './finalizer.js';
 import { findBlocker } from './inflight.js';
 import { judgeWaiting, reasons, remainingMs, type Reason } from './progress.js';
 import { resolveSnapshotClass } from './snapshot-class.js';
+import type { SnapshotSlots } from './slots.js';
 import { resolveSource } from './source.js';
 import { computeStatus, eventsFor } from './status.js';
 import { deadlineOfBackup, observeReady, track, type Pass } from './track.js';
 import { volumeBackupType } from './types.js';
 
-export async function reconcileVolumeBackup(mgr: Manager, req: ReconcileRequest): Promise<Result> {
+export async function reconcileVolumeBackup(
+  mgr: Manager,
+  slots: SnapshotSlots,
+  req: ReconcileRequest,
+): Promise<Result> {
   // 1. Fetch; a backup being deleted lets go of its snapshot, unless a restore still reads from it.
   const found = mgr.cache.get<VolumeBackup>(volumeBackupType, req.namespace, req.name);
   if (found === undefined) return done;
@@ -29,8 +34,9 @@ export async function reconcileVolumeBackup(mgr: Manager, req: ReconcileRequest)
       ? undefined
       : phase === 'Ready'
         ? await observeReady(mgr, backup)
-        : await startOrTrack(mgr, backup, now);
+        : await startOrTrack(mgr, slots, backup, now);
   if (pass === undefined) return done;
+  if (pass.verdict.phase === 'Ready' || pass.verdict.phase === 'Failed') slots.release(backup);
   // 8. Status, written once and only when it changed; Events for the transitions it records.
   const status = computeStatus(backup, pass.verdict, pass.facts, now);
   await writeStatus(mgr.client, volumeBackupType, backup, status, mgr.cache);
@@ -38,7 +44,12 @@ export async function reconcileVolumeBackup(mgr: Manager, req: ReconcileRequest)
   return 'requeueAfterMs' in pass.verdict ? requeueAfter(pass.verdict.requeueAfterMs) : done;
 }
 
-async function startOrTrack(mgr: Manager, backup: VolumeBackup, now: Date): Promise<Pass> {
+async function startOrTrack(
+  mgr: Manager,
+  slots: SnapshotSlots,
+  backup: VolumeBackup,
+  now: Date,
+): Promise<Pass> {
   // Once a snapshot exists (or existed) only it matters: the volume may have moved on since.
   const found = await lookupSnapshot(mgr, backup);
   if (found.kind !== 'absent' || startedBefore(backup)) return track(backup, found, now);
@@ -58,7 +69,15 @@ async function startOrTrack(mgr: Manager, backup: VolumeBackup, now: Date): Prom
     const message = 'everything it needed became available only after its deadline';
     return waiting(backup, { reason: reasons.DeadlineExceeded, message }, now);
   }
-  // 6–7. The snapshot, created or adopted, then tracked.
+  // 6. A slot among the snapshots in progress, so a large run reaches the snapshot controller gradually.
+  const slot = slots.admit(backup);
+  if (!slot.admitted) {
+    const message =
+      `Waiting for a snapshot slot: ${String(slot.inProgress)} snapshots are in progress and the operator ` +
+      `starts at most ${String(slot.limit)} at a time (--backup-max-in-flight).`;
+    return waiting(backup, { reason: reasons.WaitingForSnapshotSlot, message }, now);
+  }
+  // 7–8. The snapshot, created or adopted, then tracked.
   const made = await createSnapshot(mgr, backup, source.claimName, snapshotClass.className);
   return track(backup, made, now);
 }

@@ -171,6 +171,7 @@ export const operatorFlags: readonly string[] = [
   '--kube-api-burst',
   '--backup-create-qps',
   '--backup-create-burst',
+  '--backup-max-in-flight',
   '--help',
 ];
 

@@ -21,7 +21,7 @@ test('defaults match the documented ones', () => {
       leaderElect: c.leaderElect,
       lease: [c.leaseDurationMs, c.renewDeadlineMs, c.retryPeriodMs],
       qps: [c.qps, c.burst],
-      backupCreate: [c.backupCreateQps, c.backupCreateBurst],
+      backupCreate: [c.backupCreateQps, c.backupCreateBurst, c.backupMaxInFlight],
     },
     {
       namespaces: [],
@@ -31,7 +31,7 @@ test('defaults match the documented ones', () => {
       leaderElect: true,
       lease: [15_000, 10_000, 2_000],
       qps: [50, 100],
-      backupCreate: [10, 20],
+      backupCreate: [10, 20, 50],
     },
   );
 });
