@@ -13,7 +13,7 @@
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import type { StatefulVolume, VolumeBackup } from '../src/api/v1alpha1/types.generated.js';
 import { statefulVolumeType, volumeBackupType } from '../src/controllers/kinds.js';
 import { KubeClient } from '../src/kube/client.js';
@@ -22,7 +22,7 @@ import { down, up } from '../test/cluster/cluster.js';
 import { readState, type RunState } from '../test/cluster/processes.js';
 import { auditedWrites, type AuditedWrite } from '../test/support/audit.js';
 import { ensureCrds } from '../test/support/crds.js';
-import { dropFinalizers, finalizedKinds } from '../test/support/kube.js';
+import { releaseLeftovers } from '../test/support/kube.js';
 import {
   echoProblems,
   startOperator,
@@ -151,9 +151,7 @@ async function emptyStart(
 async function cleanUp(kc: KubeConfig, core: CoreV1Api, ns: string): Promise<void> {
   await core.deleteNamespace({ name: ns }).catch(() => undefined);
   // Nobody runs the operator's finalizers any more; the namespace takes the rest.
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  await sleep(2_000);
-  for (const plural of finalizedKinds) await dropFinalizers(custom, ns, plural);
+  await releaseLeftovers(ns, kc, 300_000);
 }
 
 async function measure(state: RunState, opts: Options): Promise<Result> {

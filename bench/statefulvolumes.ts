@@ -12,7 +12,7 @@
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import type { StatefulVolume } from '../src/api/v1alpha1/types.generated.js';
 import { statefulVolumeType } from '../src/controllers/kinds.js';
 import { KubeClient } from '../src/kube/client.js';
@@ -22,7 +22,7 @@ import { readState, type RunState } from '../test/cluster/processes.js';
 import { auditedWrites, type AuditedWrite } from '../test/support/audit.js';
 import { immediateStorageClassName } from '../test/support/claims.js';
 import { ensureCrds } from '../test/support/crds.js';
-import { dropFinalizers, finalizedKinds } from '../test/support/kube.js';
+import { releaseLeftovers } from '../test/support/kube.js';
 import { echoProblems, startOperator, stopOperator, waitReady } from '../test/support/operator-process.js';
 import {
   countWrites,
@@ -157,9 +157,7 @@ async function measure(
     await core.deleteNamespace({ name: ns }).catch(() => undefined);
     await core.deleteNamespace({ name: direct }).catch(() => undefined);
     // The operator is gone, so nobody runs its finalizers; the namespace's claims go with it anyway.
-    const custom = kc.makeApiClient(CustomObjectsApi);
-    await sleep(2_000);
-    for (const plural of finalizedKinds) await dropFinalizers(custom, ns, plural);
+    await releaseLeftovers(ns, kc, 300_000);
   }
 }
 

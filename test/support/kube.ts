@@ -41,7 +41,7 @@ export async function createTestNamespace(t: TestContext, prefix = 't'): Promise
     await core.deleteNamespace({ name }).catch(() => undefined);
     // Not awaited: the next test need not wait for this one's namespace to go; the file's
     // process stays alive until the cleanup is done.
-    void releaseLeftovers(name).catch(() => undefined);
+    void releaseLeftovers(name, loadTestKubeConfig()).catch(() => undefined);
   });
   return name;
 }
@@ -53,13 +53,13 @@ export const finalizedKinds = ['statefulvolumes', 'volumebackups'];
  * leave the namespace Terminating for good. The namespace's claims go with it
  * whatever a finalizer would decide, so once the namespace deletion has reached
  * an object its finalizers are dropped; what they do is tested on its own,
- * never through this cleanup. Gives up after 20 s rather than hold a test.
+ * never through this cleanup. Gives up after timeoutMs (20 s by default) rather
+ * than hold a test; a benchmark with thousands of objects waits longer.
  */
-async function releaseLeftovers(namespace: string): Promise<void> {
-  const kc = loadTestKubeConfig();
+export async function releaseLeftovers(namespace: string, kc: KubeConfig, timeoutMs = 20_000): Promise<void> {
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
-  for (let i = 0; i < 40; i++) {
+  for (let i = 0; i < timeoutMs / 500; i++) {
     const gone = await core.readNamespace({ name: namespace }).then(
       () => false,
       () => true,
