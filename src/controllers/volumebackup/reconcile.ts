@@ -22,8 +22,11 @@ export async function reconcileVolumeBackup(
 ): Promise<Result> {
   // 1. Fetch; a backup being deleted lets go of its snapshot, unless a restore still reads from it.
   const found = mgr.cache.get<VolumeBackup>(volumeBackupType, req.namespace, req.name);
-  if (found === undefined) return done;
-  if (found.metadata.deletionTimestamp !== undefined) return finalize(mgr, found);
+  if (found === undefined || found.metadata.deletionTimestamp !== undefined) {
+    // A backup going away holds no snapshot slot and waits for none.
+    slots.release({ metadata: { namespace: req.namespace, name: req.name } });
+    return found === undefined ? done : finalize(mgr, found);
+  }
   const backup = await ensureFinalizer(mgr, found);
   const now = mgr.clock.now();
   // 2. A Ready or Failed backup is a fact: only its snapshot's survival is observed.

@@ -79,10 +79,11 @@ export class SnapshotSlots {
     return { admitted: false, inProgress: busy.size, limit: this.limit };
   }
 
-  /** A backup finished or went away: its slot is free at once. */
-  release(backup: VolumeBackup): void {
-    this.taken.delete(keyOf(backup));
-    this.waiting.delete(keyOf(backup));
+  /** A backup finished or went away: its slot is free at once, and it waits for none. */
+  release(backup: Pick<VolumeBackup, 'metadata'>): void {
+    const key = `${backup.metadata.namespace ?? ''}/${backup.metadata.name ?? ''}`;
+    this.taken.delete(key);
+    this.waiting.delete(key);
     this.counted = undefined;
   }
 

@@ -117,3 +117,13 @@ test('when slots free, the oldest waiting backups are woken, as many as there ar
   s.release(backup('a', 'Ready'));
   assert.deepEqual(s.next(), ['ns/early']);
 });
+
+test('a waiting backup that is deleted is forgotten, so wake-ups go to backups that still wait', () => {
+  const cached = [backup('a', 'started')];
+  const { slots: s } = slots(1, cached);
+  s.admit(backup('gone', 'new', '2026-11-23T10:00:10Z'));
+  s.admit(backup('still', 'new', '2026-11-23T10:00:20Z'));
+  s.release({ metadata: { namespace: 'ns', name: 'gone' } });
+  cached[0] = backup('a', 'Ready');
+  assert.deepEqual(s.next(), ['ns/still']);
+});
