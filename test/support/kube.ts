@@ -59,7 +59,8 @@ export const finalizedKinds = ['statefulvolumes', 'volumebackups'];
 export async function releaseLeftovers(namespace: string, kc: KubeConfig, timeoutMs = 20_000): Promise<void> {
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
-  for (let i = 0; i < timeoutMs / 500; i++) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
     const gone = await core.readNamespace({ name: namespace }).then(
       () => false,
       () => true,
