@@ -25,6 +25,7 @@ import { down, failNode, restoreNode, up } from '../test/cluster/cluster.js';
 import { readState, type RunState } from '../test/cluster/processes.js';
 import type { TimingProfile } from '../test/cluster/timings.js';
 import { ensureCrds } from '../test/support/crds.js';
+import { releaseLeftovers } from '../test/support/kube.js';
 import { eventually } from '../test/support/wait.js';
 import { createDbStatefulSet, dbVolumeAttachments, runningDbPod } from '../test/support/workload.js';
 import { machine, percentile, writeResult } from './lib.js';
@@ -179,6 +180,8 @@ async function withOperator(
   await running;
   fgClient.close();
   await core.deleteNamespace({ name: ns });
+  // The controller is stopped, so nobody runs the group's finalizer.
+  await releaseLeftovers(ns, kc, 60_000);
   return out;
 }
 

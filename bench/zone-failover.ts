@@ -31,6 +31,7 @@ import { down, failZone, restoreZone, up } from '../test/cluster/cluster.js';
 import { readState, type RunState } from '../test/cluster/processes.js';
 import { storageClassName } from '../test/support/claims.js';
 import { ensureCrds } from '../test/support/crds.js';
+import { releaseLeftovers } from '../test/support/kube.js';
 import { eventually } from '../test/support/wait.js';
 import { createDbStatefulSet, dbClaimName, runningDbPod, zoneOfNode } from '../test/support/workload.js';
 import { type Machine, machine, percentile, table, writeResult } from './lib.js';
@@ -223,6 +224,8 @@ async function measure(state: RunState, opts: Options): Promise<Result> {
     await running;
     client.close();
     await core.deleteNamespace({ name: env.ns }).catch(() => undefined);
+    // The controllers are stopped, so nobody runs their finalizers.
+    await releaseLeftovers(env.ns, kc, 60_000);
   }
   return {
     benchmark: 'zone-failover',

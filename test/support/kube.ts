@@ -46,7 +46,7 @@ export async function createTestNamespace(t: TestContext, prefix = 't'): Promise
   return name;
 }
 
-export const finalizedKinds = ['statefulvolumes', 'volumebackups'];
+export const finalizedKinds = ['statefulvolumes', 'volumebackups', 'failovergroups'];
 
 /**
  * A test's operator may stop before its objects' finalizers ran, which would

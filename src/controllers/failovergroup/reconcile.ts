@@ -11,6 +11,7 @@ import type { Manager } from '../../runtime/manager.js';
 import { done, requeueAfter, soonest, type Result } from '../../runtime/result.js';
 import { writeStatus } from '../../runtime/status.js';
 import { fenceFailedNodes } from './fence-step.js';
+import { ensureFinalizer, finalizeGroup } from './finalize-step.js';
 import type { Heartbeats } from './heartbeats.js';
 import { observeGroup, type GroupView } from './observe.js';
 import { failoverGroupType } from './types.js';
@@ -24,8 +25,11 @@ export async function reconcileFailoverGroup(
   heartbeats: Heartbeats,
   req: ReconcileRequest,
 ): Promise<Result> {
-  const fg = mgr.cache.get<FailoverGroup>(failoverGroupType, req.namespace, req.name);
-  if (fg === undefined || fg.metadata.deletionTimestamp !== undefined) return done;
+  const found = mgr.cache.get<FailoverGroup>(failoverGroupType, req.namespace, req.name);
+  if (found === undefined) return done;
+  // Deleted: finish the promotions it started and lift its taints before letting go.
+  if (found.metadata.deletionTimestamp !== undefined) return finalizeGroup(mgr, found);
+  const fg = await ensureFinalizer(mgr, found);
   const now = mgr.clock.now();
 
   const view = observeGroup(mgr.cache, heartbeats, fg, now);

@@ -137,3 +137,67 @@ test('a FailoverGroup fences a dead node and its StatefulSet pod runs again in t
     async () => ((await read()).status?.fencedNodes ?? []).length === 0,
   );
 });
+
+test('a FailoverGroup deleted while its node is fenced lifts its taint and goes; the node stays down', async (t) => {
+  if (requireOwnCluster(t) === undefined) return;
+  const kc = loadTestKubeConfig();
+  await ensureCrds(kc);
+  const core = kc.makeApiClient(CoreV1Api);
+  const ns = await createTestNamespace(t, 'fog-delete');
+  await startTestManager(t, {
+    namespaces: [ns],
+    register: (mgr) => {
+      registerFailoverGroup(mgr, { concurrency: 2 });
+    },
+  });
+  await createDbStatefulSet(kc, ns);
+  const first = await eventually('db-0 Running', () => runningDbPod(core, ns), { timeoutMs: 120_000 });
+  const node = first.spec?.nodeName ?? '';
+  t.after(() => restoreTestNode(node));
+  const client = testClient();
+  t.after(() => {
+    client.close();
+  });
+  await client.create<FailoverGroup>(failoverGroupType, {
+    apiVersion: failoverGroupResource.apiVersion,
+    kind: 'FailoverGroup',
+    metadata: { name: 'db', namespace: ns },
+    spec: {
+      volumes: { selector: {} },
+      workload: { kind: 'StatefulSet', name: 'db' },
+      zones: ['zone-a', 'zone-b', 'zone-c'],
+      nodeFailure: { detectionSeconds: 5, action: 'Fence' },
+    },
+  });
+  const group = await eventually(
+    'the group Healthy, with its finalizer',
+    async () => {
+      const fg = await client.get<FailoverGroup>(failoverGroupType, ns, 'db');
+      return fg.status?.phase === 'Healthy' && (fg.metadata.finalizers ?? []).length > 0 ? fg : false;
+    },
+    { timeoutMs: 60_000 },
+  );
+  assert.deepEqual(group.metadata.finalizers, ['storage.stateful.dev/failover-cleanup']);
+  const tainted = async (): Promise<boolean> =>
+    ((await core.readNode({ name: node })).spec?.taints ?? []).some((x) => x.key === outOfServiceTaint.key);
+
+  await failTestNode(node);
+  await eventually('the dead node fenced', tainted, { timeoutMs: 60_000 });
+  const readyStatus = async (): Promise<string | undefined> =>
+    (await core.readNode({ name: node })).status?.conditions?.find((c) => c.type === 'Ready')?.status;
+  await eventually('the node marked not Ready', async () => (await readyStatus()) !== 'True', {
+    timeoutMs: 60_000,
+  });
+  await client.delete(failoverGroupType, ns, 'db');
+  await eventually(
+    'the group gone',
+    async () => (await client.find<FailoverGroup>(failoverGroupType, ns, 'db')) === undefined,
+    { timeoutMs: 30_000 },
+  );
+  assert.equal(await tainted(), false, 'the taint the group added went with it');
+  assert.notEqual(
+    await readyStatus(),
+    'True',
+    'the node is still down: the taint went with the group, not the node',
+  );
+});
