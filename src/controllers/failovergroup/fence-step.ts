@@ -1,6 +1,7 @@
 // Step: fence every failed node that hosts the group's pods (action Fence),
 // and record the failover it starts.
 import type { FailoverGroup, FailoverRecord, FencedNode } from '../../api/v1alpha1/types.generated.js';
+import { objectKey } from '../../kube/wire.js';
 import { rfc3339 } from '../../runtime/clock.js';
 import type { Manager } from '../../runtime/manager.js';
 import { detachVolumes, evictPods, taintNode } from './fence.js';
@@ -37,7 +38,7 @@ export async function fenceFailedNodes(
 ): Promise<FenceOutcome> {
   const out: FenceOutcome = { fenced: [], started: [] };
   const already = new Set((fg.status?.fencedNodes ?? []).map((n) => n.name));
-  const owner = `${fg.metadata.namespace ?? ''}/${fg.metadata.name ?? ''}`;
+  const owner = objectKey(fg);
   for (const verdict of nodesToFence(view.report, view.groupNodes)) {
     if (verdict.state !== 'Failed') continue;
     if (fg.spec.nodeFailure?.action === 'Notify') {

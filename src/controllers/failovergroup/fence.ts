@@ -24,6 +24,11 @@ export function isTainted(node: Node): boolean {
   return node.spec?.taints?.some((t) => t.key === outOfServiceTaint.key) ?? false;
 }
 
+/** The node carries the out-of-service taint and this group (namespace/name) added it. */
+export function isFencedBy(node: Node, owner: string): boolean {
+  return node.metadata.annotations?.[fencedByAnnotation] === owner && isTainted(node);
+}
+
 export function isNodeReady(node: Node): boolean {
   return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }

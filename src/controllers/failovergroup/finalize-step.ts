@@ -5,11 +5,12 @@
 // both are settled; a promotion that cannot go on is reported, not abandoned,
 // because giving it up could leave the workload's claim on no data at all.
 import type { FailoverGroup } from '../../api/v1alpha1/types.generated.js';
+import { objectKey } from '../../kube/wire.js';
 import { addFinalizer, hasFinalizer, removeFinalizer } from '../../runtime/finalizers.js';
 import type { Manager } from '../../runtime/manager.js';
 import { done, requeueAfter, type Result } from '../../runtime/result.js';
 import { coreTypes } from '../../kube/resource.js';
-import { fencedByAnnotation, isTainted, untaintNode, type Node } from './fence.js';
+import { isFencedBy, untaintNode, type Node } from './fence.js';
 import { promoteVolume, readRecord } from './promote-step.js';
 import { failoverGroupType } from './types.js';
 import { groupVolumes } from './zone-step.js';
@@ -46,10 +47,8 @@ async function finishPromotions(mgr: Manager, fg: FailoverGroup): Promise<Settle
  * is simply NotReady again, as Kubernetes leaves it.
  */
 async function releaseTaints(mgr: Manager, fg: FailoverGroup): Promise<number> {
-  const owner = `${fg.metadata.namespace ?? ''}/${fg.metadata.name ?? ''}`;
-  const ours = mgr.cache
-    .list<Node>(coreTypes.node)
-    .filter((n) => n.metadata.annotations?.[fencedByAnnotation] === owner && isTainted(n));
+  const owner = objectKey(fg);
+  const ours = mgr.cache.list<Node>(coreTypes.node).filter((n) => isFencedBy(n, owner));
   for (const node of ours) await untaintNode(mgr.client, node);
   return ours.length;
 }

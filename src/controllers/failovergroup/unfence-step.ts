@@ -5,8 +5,9 @@
 // Ready while it is dead, and an operator that has just started has seen no
 // renewal at all.
 import type { FailoverGroup } from '../../api/v1alpha1/types.generated.js';
+import { objectKey } from '../../kube/wire.js';
 import type { Manager } from '../../runtime/manager.js';
-import { fencedByAnnotation, isNodeReady, isTainted, untaintNode, type Node } from './fence.js';
+import { isFencedBy, isNodeReady, untaintNode, type Node } from './fence.js';
 import type { GroupView } from './observe.js';
 
 function renewedSinceFenced(fg: FailoverGroup, view: Pick<GroupView, 'renewedAt'>, name: string): boolean {
@@ -21,13 +22,10 @@ function renewedSinceFenced(fg: FailoverGroup, view: Pick<GroupView, 'renewedAt'
 
 /** The nodes this group fenced that are back: their taint may go. Pure. */
 export function nodesToRelease(fg: FailoverGroup, view: Pick<GroupView, 'nodes' | 'renewedAt'>): Node[] {
-  const owner = `${fg.metadata.namespace ?? ''}/${fg.metadata.name ?? ''}`;
+  const owner = objectKey(fg);
   return view.nodes.filter(
     (node) =>
-      node.metadata.annotations?.[fencedByAnnotation] === owner &&
-      isTainted(node) &&
-      isNodeReady(node) &&
-      renewedSinceFenced(fg, view, node.metadata.name ?? ''),
+      isFencedBy(node, owner) && isNodeReady(node) && renewedSinceFenced(fg, view, node.metadata.name ?? ''),
   );
 }
 

@@ -11,6 +11,7 @@
 // process counts from the moment it is taken, before the cache shows the
 // backup started, so parallel reconciles cannot overshoot the limit.
 import type { VolumeBackup } from '../../api/v1alpha1/types.generated.js';
+import { objectKey } from '../../kube/wire.js';
 import type { Clock } from '../../runtime/clock.js';
 
 export type Admission =
@@ -24,10 +25,6 @@ export type BackupSource = () => readonly VolumeBackup[];
 export const slotHoldMs = 120_000;
 /** The cache is counted at most this often: a thousand waiting backups must not each walk every backup. */
 const recountMs = 500;
-
-function keyOf(b: VolumeBackup): string {
-  return `${b.metadata.namespace ?? ''}/${b.metadata.name ?? ''}`;
-}
 
 export function inProgress(b: VolumeBackup): boolean {
   const phase = b.status?.phase;
@@ -49,7 +46,7 @@ export class SnapshotSlots {
 
   private startedInCache(now: number): Set<string> {
     if (this.counted === undefined || now - this.counted.at >= recountMs)
-      this.counted = { at: now, keys: new Set(this.backups().filter(inProgress).map(keyOf)) };
+      this.counted = { at: now, keys: new Set(this.backups().filter(inProgress).map(objectKey)) };
     return this.counted.keys;
   }
 
@@ -67,7 +64,7 @@ export class SnapshotSlots {
   /** Takes a slot for the backup if one is free (or it holds one already). */
   admit(backup: VolumeBackup): Admission {
     const now = this.clock.now().getTime();
-    const key = keyOf(backup);
+    const key = objectKey(backup);
     const busy = this.busy(now);
     if (busy.has(key) || busy.size < this.limit) {
       this.taken.set(key, now);
@@ -81,7 +78,7 @@ export class SnapshotSlots {
 
   /** A backup finished or went away: its slot is free at once, and it waits for none. */
   release(backup: Pick<VolumeBackup, 'metadata'>): void {
-    const key = `${backup.metadata.namespace ?? ''}/${backup.metadata.name ?? ''}`;
+    const key = objectKey(backup);
     this.taken.delete(key);
     this.waiting.delete(key);
     this.counted = undefined;

@@ -6,6 +6,7 @@
 // stays the truth: an entry only adds what the cache lacks, and goes once the
 // cache has the object or after a bound, so a backup deleted before the
 // cache saw it is not remembered for long.
+import { objectKey } from '../../kube/wire.js';
 import type { Clock } from '../../runtime/clock.js';
 import type { Backup } from './types.js';
 
@@ -25,8 +26,7 @@ export class RecentCreations {
   ) {}
 
   record(backup: Backup): void {
-    const key = `${backup.metadata.namespace ?? ''}/${backup.metadata.name ?? ''}`;
-    this.entries.set(key, { backup, at: this.clock.now().getTime() });
+    this.entries.set(objectKey(backup), { backup, at: this.clock.now().getTime() });
   }
 
   /** The cache's backups of a namespace, by name, with the ones created here that it does not show yet. */
