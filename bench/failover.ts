@@ -13,7 +13,7 @@
 // simulated kubelet stops renewing the node's Lease.
 import { parseArgs } from 'node:util';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { failoverGroupResource, type FailoverGroup } from '../src/api/v1alpha1/types.generated.js';
+import type { FailoverGroup } from '../src/api/v1alpha1/types.generated.js';
 import { registerFailoverGroup } from '../src/controllers/failovergroup/controller.js';
 import { outOfServiceTaint } from '../src/controllers/failovergroup/fence.js';
 import { failoverGroupType } from '../src/controllers/failovergroup/types.js';
@@ -27,7 +27,12 @@ import type { TimingProfile } from '../test/cluster/timings.js';
 import { ensureCrds } from '../test/support/crds.js';
 import { releaseLeftovers } from '../test/support/kube.js';
 import { eventually } from '../test/support/wait.js';
-import { createDbStatefulSet, dbVolumeAttachments, runningDbPod } from '../test/support/workload.js';
+import {
+  createDbStatefulSet,
+  dbVolumeAttachments,
+  failoverGroupFor,
+  runningDbPod,
+} from '../test/support/workload.js';
 import { machine, percentile, writeResult } from './lib.js';
 
 interface Trial {
@@ -152,17 +157,7 @@ async function withOperator(
   const stop = new AbortController();
   const running = mgr.run(stop.signal);
   const fgClient = new KubeClient(kc, { userAgent: 'bench', qps: 50, burst: 100 });
-  await fgClient.create<FailoverGroup>(failoverGroupType, {
-    apiVersion: failoverGroupResource.apiVersion,
-    kind: 'FailoverGroup',
-    metadata: { name: 'db', namespace: ns },
-    spec: {
-      volumes: { selector: {} },
-      workload: { kind: 'StatefulSet', name: 'db' },
-      zones: ['zone-a', 'zone-b', 'zone-c'],
-      nodeFailure: { detectionSeconds: detection, action: 'Fence' },
-    },
-  });
+  await fgClient.create<FailoverGroup>(failoverGroupType, failoverGroupFor(ns, detection));
   const core = kc.makeApiClient(CoreV1Api);
   const out: Trial[] = [];
   for (let i = 0; i < trials; i++) {

@@ -13,7 +13,6 @@
 import { parseArgs } from 'node:util';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import {
-  failoverGroupResource,
   type FailoverGroup,
   type FailoverRecord,
   type StatefulVolume,
@@ -33,7 +32,13 @@ import { storageClassName } from '../test/support/claims.js';
 import { ensureCrds } from '../test/support/crds.js';
 import { releaseLeftovers } from '../test/support/kube.js';
 import { eventually } from '../test/support/wait.js';
-import { createDbStatefulSet, dbClaimName, runningDbPod, zoneOfNode } from '../test/support/workload.js';
+import {
+  createDbStatefulSet,
+  dbClaimName,
+  failoverGroupFor,
+  runningDbPod,
+  zoneOfNode,
+} from '../test/support/workload.js';
 import { type Machine, machine, percentile, table, writeResult } from './lib.js';
 
 interface Options {
@@ -154,20 +159,16 @@ async function setup(full: Env, opts: Options): Promise<void> {
   );
   await createDbStatefulSet(env.kc, ns);
   await eventually('db-0 Running in zone-a', () => podIn(full, 'zone-a'), { timeoutMs: 120_000 });
-  await env.client.create<FailoverGroup>(failoverGroupType, {
-    apiVersion: failoverGroupResource.apiVersion,
-    kind: 'FailoverGroup',
-    metadata: { name: 'db', namespace: ns },
-    spec: {
+  await env.client.create<FailoverGroup>(
+    failoverGroupType,
+    failoverGroupFor(ns, opts.detection, {
       volumes: { selector: { matchLabels: { app: 'db' } } },
-      workload: { kind: 'StatefulSet', name: 'db' },
       zones: ['zone-a', 'zone-b'],
-      nodeFailure: { detectionSeconds: opts.detection, action: 'Fence' },
       zoneFailure: { promotion: 'Automatic', maxDataLossSeconds: 3600 },
       failback: 'Automatic',
       failbackDelaySeconds: opts.failbackDelay,
-    },
-  });
+    }),
+  );
 }
 
 function summary(values: readonly (number | undefined)[]): { p50: number; p95: number; max: number } {

@@ -1,6 +1,7 @@
 // The workload failover tests and benchmarks protect: a one-replica
 // StatefulSet "db" whose pod mounts the claim data-db-0.
 import { AppsV1Api, CoreV1Api, StorageV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { failoverGroupResource, type FailoverGroup } from '../../src/api/v1alpha1/types.generated.js';
 import { storageClassName } from './claims.js';
 
 export const dbClaimName = 'data-db-0';
@@ -72,5 +73,30 @@ export async function dbVolumeAttachments(
   return {
     attached: mine.filter((va) => va.status?.attached === true).map((va) => va.spec.nodeName),
     all: mine.map((va) => va.spec.nodeName),
+  };
+}
+
+/**
+ * A FailoverGroup named after the StatefulSet it protects (db unless named):
+ * every StatefulVolume of the namespace, the three zones in order, nodes
+ * fenced after detectionSeconds. `spec` replaces any of those fields.
+ */
+export function failoverGroupFor(
+  ns: string,
+  detectionSeconds: number,
+  spec: Partial<FailoverGroup['spec']> = {},
+  workload = 'db',
+): FailoverGroup {
+  return {
+    apiVersion: failoverGroupResource.apiVersion,
+    kind: 'FailoverGroup',
+    metadata: { name: workload, namespace: ns },
+    spec: {
+      volumes: { selector: {} },
+      workload: { kind: 'StatefulSet', name: workload },
+      zones: ['zone-a', 'zone-b', 'zone-c'],
+      nodeFailure: { detectionSeconds, action: 'Fence' },
+      ...spec,
+    },
   };
 }

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
-import { failoverGroupResource, type FailoverGroup } from '../../../src/api/v1alpha1/types.generated.js';
+import type { FailoverGroup } from '../../../src/api/v1alpha1/types.generated.js';
 import { registerFailoverGroup } from '../../../src/controllers/failovergroup/controller.js';
 import { outOfServiceTaint } from '../../../src/controllers/failovergroup/fence.js';
 import { failoverGroupType } from '../../../src/controllers/failovergroup/types.js';
@@ -13,6 +13,7 @@ import { ensureCrds } from '../../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
 import { startTestManager, testClient } from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
+import { failoverGroupFor } from '../../support/workload.js';
 
 test('an API server restart longer than detectionSeconds fences nothing and moves no pod', async (t) => {
   if (requireOwnCluster(t) === undefined) return;
@@ -53,17 +54,7 @@ test('an API server restart longer than detectionSeconds fences nothing and move
   t.after(() => {
     client.close();
   });
-  await client.create<FailoverGroup>(failoverGroupType, {
-    apiVersion: failoverGroupResource.apiVersion,
-    kind: 'FailoverGroup',
-    metadata: { name: 'web', namespace: ns },
-    spec: {
-      volumes: { selector: {} },
-      workload: { kind: 'StatefulSet', name: 'web' },
-      zones: ['zone-a', 'zone-b', 'zone-c'],
-      nodeFailure: { detectionSeconds: 5, action: 'Fence' },
-    },
-  });
+  await client.create<FailoverGroup>(failoverGroupType, failoverGroupFor(ns, 5, {}, 'web'));
   const read = (): Promise<FailoverGroup> => client.get<FailoverGroup>(failoverGroupType, ns, 'web');
   await eventually('the group Healthy', async () => (await read()).status?.phase === 'Healthy');
 

@@ -3,56 +3,67 @@
 // operator fences the node, the pod is recreated on the other node of the
 // zone, its volume reattaches there, and the taint goes when the node returns.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { CoreV1Api } from '@kubernetes/client-node';
-import { failoverGroupResource, type FailoverGroup } from '../../../src/api/v1alpha1/types.generated.js';
+import { test, type TestContext } from 'node:test';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { FailoverGroup } from '../../../src/api/v1alpha1/types.generated.js';
 import { registerFailoverGroup } from '../../../src/controllers/failovergroup/controller.js';
 import { outOfServiceTaint } from '../../../src/controllers/failovergroup/fence.js';
 import { failoverGroupType } from '../../../src/controllers/failovergroup/types.js';
 import { failTestNode, requireOwnCluster, restoreTestNode } from '../../support/control.js';
 import { ensureCrds } from '../../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
-import { metricValue, startTestManager, testClient } from '../../support/operator.js';
+import type { KubeClient } from '../../../src/kube/client.js';
+import { metricValue, startTestManager, testClient, type RunningManager } from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
-import { createDbStatefulSet, dbVolumeAttachments, runningDbPod } from '../../support/workload.js';
+import {
+  createDbStatefulSet,
+  dbVolumeAttachments,
+  failoverGroupFor,
+  runningDbPod,
+} from '../../support/workload.js';
 
 const zoneLabel = 'topology.kubernetes.io/zone';
 
-test('a FailoverGroup fences a dead node and its StatefulSet pod runs again in the same zone', async (t) => {
-  if (requireOwnCluster(t) === undefined) return;
+interface Bed {
+  kc: KubeConfig;
+  core: CoreV1Api;
+  ns: string;
+  /** The node db-0 first runs on; restored after the test. */
+  node: string;
+  client: KubeClient;
+  running: RunningManager;
+  read: () => Promise<FailoverGroup>;
+}
+
+/** StatefulSet db Running, the FailoverGroup controller in this process, and group db over it. */
+async function groupOverDb(t: TestContext, prefix: string): Promise<Bed> {
   const kc = loadTestKubeConfig();
   await ensureCrds(kc);
   const core = kc.makeApiClient(CoreV1Api);
-  const ns = await createTestNamespace(t, 'fog-node');
+  const ns = await createTestNamespace(t, prefix);
   const running = await startTestManager(t, {
     namespaces: [ns],
     register: (mgr) => {
       registerFailoverGroup(mgr, { concurrency: 2 });
     },
   });
-
   await createDbStatefulSet(kc, ns);
   const first = await eventually('db-0 Running', () => runningDbPod(core, ns), { timeoutMs: 120_000 });
   const node = first.spec?.nodeName ?? '';
-  const zone = (await core.readNode({ name: node })).metadata?.labels?.[zoneLabel];
   t.after(() => restoreTestNode(node));
-
   const client = testClient();
   t.after(() => {
     client.close();
   });
-  await client.create<FailoverGroup>(failoverGroupType, {
-    apiVersion: failoverGroupResource.apiVersion,
-    kind: 'FailoverGroup',
-    metadata: { name: 'db', namespace: ns },
-    spec: {
-      volumes: { selector: {} },
-      workload: { kind: 'StatefulSet', name: 'db' },
-      zones: ['zone-a', 'zone-b', 'zone-c'],
-      nodeFailure: { detectionSeconds: 5, action: 'Fence' },
-    },
-  });
+  await client.create<FailoverGroup>(failoverGroupType, failoverGroupFor(ns, 5));
   const read = (): Promise<FailoverGroup> => client.get<FailoverGroup>(failoverGroupType, ns, 'db');
+  return { kc, core, ns, node, client, running, read };
+}
+
+test('a FailoverGroup fences a dead node and its StatefulSet pod runs again in the same zone', async (t) => {
+  if (requireOwnCluster(t) === undefined) return;
+  const { kc, core, ns, node, running, read } = await groupOverDb(t, 'fog-node');
+  const zone = (await core.readNode({ name: node })).metadata?.labels?.[zoneLabel];
   await eventually('the group Healthy', async () => (await read()).status?.phase === 'Healthy', {
     timeoutMs: 60_000,
   });
@@ -140,39 +151,11 @@ test('a FailoverGroup fences a dead node and its StatefulSet pod runs again in t
 
 test('a FailoverGroup deleted while its node is fenced lifts its taint and goes; the node stays down', async (t) => {
   if (requireOwnCluster(t) === undefined) return;
-  const kc = loadTestKubeConfig();
-  await ensureCrds(kc);
-  const core = kc.makeApiClient(CoreV1Api);
-  const ns = await createTestNamespace(t, 'fog-delete');
-  await startTestManager(t, {
-    namespaces: [ns],
-    register: (mgr) => {
-      registerFailoverGroup(mgr, { concurrency: 2 });
-    },
-  });
-  await createDbStatefulSet(kc, ns);
-  const first = await eventually('db-0 Running', () => runningDbPod(core, ns), { timeoutMs: 120_000 });
-  const node = first.spec?.nodeName ?? '';
-  t.after(() => restoreTestNode(node));
-  const client = testClient();
-  t.after(() => {
-    client.close();
-  });
-  await client.create<FailoverGroup>(failoverGroupType, {
-    apiVersion: failoverGroupResource.apiVersion,
-    kind: 'FailoverGroup',
-    metadata: { name: 'db', namespace: ns },
-    spec: {
-      volumes: { selector: {} },
-      workload: { kind: 'StatefulSet', name: 'db' },
-      zones: ['zone-a', 'zone-b', 'zone-c'],
-      nodeFailure: { detectionSeconds: 5, action: 'Fence' },
-    },
-  });
+  const { core, ns, node, client, read } = await groupOverDb(t, 'fog-delete');
   const group = await eventually(
     'the group Healthy, with its finalizer',
     async () => {
-      const fg = await client.get<FailoverGroup>(failoverGroupType, ns, 'db');
+      const fg = await read();
       return fg.status?.phase === 'Healthy' && (fg.metadata.finalizers ?? []).length > 0 ? fg : false;
     },
     { timeoutMs: 60_000 },

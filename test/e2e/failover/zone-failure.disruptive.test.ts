@@ -13,7 +13,6 @@ import {
   type V1PersistentVolumeClaim,
 } from '@kubernetes/client-node';
 import {
-  failoverGroupResource,
   type FailoverGroup,
   type StatefulVolume,
   type VolumeBackup,
@@ -31,7 +30,7 @@ import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
 import { startTestManager, testClient } from '../../support/operator.js';
 import { readChecksum, writeRandomBytes } from '../../support/volumes.js';
 import { eventually } from '../../support/wait.js';
-import { createDbStatefulSet, runningDbPod, zoneOfNode } from '../../support/workload.js';
+import { createDbStatefulSet, failoverGroupFor, runningDbPod, zoneOfNode } from '../../support/workload.js';
 
 const zoneLabel = 'topology.kubernetes.io/zone';
 const claimName = 'data-db-0';
@@ -176,19 +175,15 @@ async function createGroup(
   failback: Pick<FailoverGroup['spec'], 'failback' | 'failbackDelaySeconds'> = {},
 ): Promise<() => Promise<FailoverGroup>> {
   const { client, ns } = bed;
-  await client.create<FailoverGroup>(failoverGroupType, {
-    apiVersion: failoverGroupResource.apiVersion,
-    kind: 'FailoverGroup',
-    metadata: { name: 'db', namespace: ns },
-    spec: {
+  await client.create<FailoverGroup>(
+    failoverGroupType,
+    failoverGroupFor(ns, 5, {
       volumes: { selector: { matchLabels: { app: 'db' } } },
-      workload: { kind: 'StatefulSet', name: 'db' },
       zones: ['zone-a', 'zone-b'],
-      nodeFailure: { detectionSeconds: 5, action: 'Fence' },
       zoneFailure: { promotion, maxDataLossSeconds },
       ...failback,
-    },
-  });
+    }),
+  );
   const read = (): Promise<FailoverGroup> => client.get<FailoverGroup>(failoverGroupType, ns, 'db');
   await eventually(
     'the group Healthy in zone-a',
