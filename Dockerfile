@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # Build stage: compile TypeScript with the full toolchain.
-FROM node:20-bookworm-slim AS build
+# Node 24 LTS (maintained until April 2028), the version scripts/node.sh installs for development and CI.
+FROM node:24.22.3-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -10,7 +11,7 @@ RUN npx tsc -p tsconfig.json --outDir dist \
  && npm prune --omit=dev
 
 # Runtime stage: production dependencies and compiled JavaScript only.
-FROM node:20-bookworm-slim
+FROM node:24.22.3-bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends tini \
  && rm -rf /var/lib/apt/lists/*

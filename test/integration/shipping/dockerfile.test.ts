@@ -75,7 +75,7 @@ const devOnly = Object.entries(lock.packages)
 test('the Dockerfile is multi-stage and its final stage runs as non-root under tini', () => {
   assert.ok(stages.length >= 2, 'a build stage and a runtime stage');
   assert.ok(final);
-  for (const stage of stages) assert.match(stage.image, /^node:20[.-]/, 'Node 20, as package.json engines');
+  for (const stage of stages) assert.match(stage.image, /^node:24[.-]/, 'Node 24, as package.json engines');
   const users = all(final, 'USER');
   assert.ok(users.length > 0, 'the final stage sets USER');
   const user = users.at(-1)?.split(':')[0] ?? '';
