@@ -90,8 +90,6 @@ export const namespacedRules: readonly PolicyRule[] = [
 export const leaderElectionRules: readonly PolicyRule[] = [
   // One replica leads at a time by holding a Lease; the others wait to take it over.
   { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
-  // Leader changes are recorded as Events next to the Lease.
-  { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
 ];
 
 /** The namespace where kubelets renew their node Leases. */
