@@ -19,7 +19,7 @@ import { immediateStorageClassName } from '../support/claims.js';
 import { clusterRunDir, requireOwnCluster } from '../support/control.js';
 import { ensureCrds } from '../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../support/kube.js';
-import { testClient } from '../support/operator.js';
+import { testClient, testName } from '../support/operator.js';
 import {
   echoProblems,
   startOperator,
@@ -36,9 +36,11 @@ type Replica = OperatorProcess;
 async function start(t: TestContext, ns: string): Promise<Replica> {
   const replica = await startOperator({
     namespaces: [ns],
+    test: testName(t),
+    // The Lease lives in the operator's namespace (its RBAC allows no other), named after the test's.
     args: [
       '--leader-elect=true',
-      `--leader-election-namespace=${ns}`,
+      `--leader-election-id=${ns}`,
       `--lease-duration=${String(lease.duration)}s`,
       `--renew-deadline=${String(lease.renew)}s`,
       `--retry-period=${String(lease.retry)}s`,
