@@ -19,6 +19,7 @@ import { immediateStorageClassName } from '../support/claims.js';
 import { clusterRunDir, requireOwnCluster } from '../support/control.js';
 import { ensureCrds } from '../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../support/kube.js';
+import { operatorNamespace } from '../support/identity.js';
 import { testClient, testName } from '../support/operator.js';
 import {
   echoProblems,
@@ -119,7 +120,9 @@ test('the leader of two real operator replicas is killed again and again: quick 
   await ensureCrds(loadTestKubeConfig());
   const ns = await createTestNamespace(t, 'chaos-leader');
   const client = testClient();
-  t.after(() => {
+  t.after(async () => {
+    // The Lease is in the operator's namespace, which outlives the test's.
+    await client.delete(coreTypes.lease, operatorNamespace, ns);
     client.close();
   });
   const since = new Date();
