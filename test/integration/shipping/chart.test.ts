@@ -191,7 +191,7 @@ test('values reach the manifests: leader election off, image digest, ServiceMoni
   assert.ok(args.includes('--leader-elect=false'), args.join(' '));
   assert.ok(args.includes('--log-level=debug'), args.join(' '));
   assert.equal(manager.image, `ghcr.io/stateful-dev/stateful-volume-operator@sha256:${'a'.repeat(64)}`);
-  assert.equal(only(docs, 'Role').length, 0, 'no leader election Role without leader election');
+  assert.equal(only(docs, 'Role', 'svo-system').length, 0, 'no leader election Role without leader election');
   const monitor = one(docs, 'ServiceMonitor');
   assert.deepEqual((monitor.spec as { endpoints: unknown[] }).endpoints, [
     { port: 'metrics', path: '/metrics', interval: '30s', scrapeTimeout: '10s' },
