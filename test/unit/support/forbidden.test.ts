@@ -50,6 +50,7 @@ function event(over: Partial<AuditEvent> & { code?: number; jti?: string; userna
     objectRef: { resource: 'persistentvolumes', name: 'pv-1', apiVersion: 'v1' },
     responseStatus: { code },
     requestReceivedTimestamp: '2026-12-07T20:01:00.000000Z',
+    annotations: { 'authorization.k8s.io/decision': code === 403 ? 'forbid' : 'allow' },
     ...rest,
   });
 }
@@ -113,6 +114,15 @@ const cases: { name: string; line: string; found: string[] }[] = [
   {
     name: 'an allowed request is not a finding',
     line: event({ code: 200 }),
+    found: [],
+  },
+  {
+    name: 'a 403 from admission that RBAC allowed (an exceeded quota) is not a finding',
+    line: event({
+      verb: 'create',
+      objectRef: { resource: 'persistentvolumeclaims', namespace: 'ns', name: 'big' },
+      annotations: { 'authorization.k8s.io/decision': 'allow' },
+    }),
     found: [],
   },
   {
