@@ -230,7 +230,8 @@ async function measure(state: RunState, n: number, compiled: boolean, leadSecond
   try {
     operator = await startOperator({
       namespaces: [ns],
-      kubeconfig: state.kubeconfig,
+      cluster: state.kubeconfig,
+      runDir: state.runDir,
       compiled,
       ...(compiled ? { entry: 'dist/src/main.js' } : {}),
       onLine: echoProblems,

@@ -21,6 +21,7 @@ import { KubeClient } from '../src/kube/client.js';
 import { createLogger } from '../src/observability/logger.js';
 import { Metrics } from '../src/observability/metrics.js';
 import { Manager } from '../src/runtime/manager.js';
+import { mintIdentity } from '../test/support/identity.js';
 import { down, failNode, restoreNode, up } from '../test/cluster/cluster.js';
 import { readState, type RunState } from '../test/cluster/processes.js';
 import type { TimingProfile } from '../test/cluster/timings.js';
@@ -145,7 +146,13 @@ async function withOperator(
 ): Promise<Trial[]> {
   const ns = `bench-fog-${String(Date.now())}`;
   await createWorkload(kc, ns);
-  const client = new KubeClient(kc, { userAgent: 'stateful-volume-operator/bench', qps: 50, burst: 100 });
+  // The controller runs as the operator's shipped ServiceAccount, as installed.
+  const identity = await mintIdentity(kc, 'operator', { runDir: state.runDir });
+  const client = new KubeClient(identity.kubeconfig, {
+    userAgent: 'stateful-volume-operator/bench',
+    qps: 50,
+    burst: 100,
+  });
   const mgr = new Manager({
     client,
     log: createLogger('warn'),

@@ -118,10 +118,11 @@ function rssSampler(pid: number): { peak: () => number; stop: () => void } {
   };
 }
 
-function launch(ns: string, opts: Options, kubeconfig: string): Promise<OperatorProcess> {
+function launch(ns: string, opts: Options, state: RunState): Promise<OperatorProcess> {
   return startOperator({
     namespaces: [ns],
-    kubeconfig,
+    cluster: state.kubeconfig,
+    runDir: state.runDir,
     compiled: opts.compiled,
     ...(opts.compiled ? { entry: 'dist/src/main.js' } : {}),
     args: [`--kube-api-qps=${String(opts.qps)}`, `--kube-api-burst=${String(opts.qps * 2)}`],
@@ -133,11 +134,11 @@ function launch(ns: string, opts: Options, kubeconfig: string): Promise<Operator
 async function emptyStart(
   core: CoreV1Api,
   opts: Options,
-  kubeconfig: string,
+  state: RunState,
 ): Promise<{ seconds: number; peak: number }> {
   const ns = await freshNamespace(core, 'bench-scale-empty');
   const started = Date.now();
-  const operator = await launch(ns, opts, kubeconfig);
+  const operator = await launch(ns, opts, state);
   try {
     await waitReady(operator, 300_000);
     const seconds = (Date.now() - started) / 1000;
@@ -160,7 +161,7 @@ async function measure(state: RunState, opts: Options): Promise<Result> {
   await ensureCrds(kc);
   const core = kc.makeApiClient(CoreV1Api);
   const host = machine();
-  const empty = await emptyStart(core, opts, state.kubeconfig);
+  const empty = await emptyStart(core, opts, state);
   console.log(
     `empty namespace: ready after ${empty.seconds.toFixed(1)} s, RSS peak ${empty.peak.toFixed(0)} MiB`,
   );
@@ -175,7 +176,7 @@ async function measure(state: RunState, opts: Options): Promise<Result> {
     const total = opts.volumes + opts.backups;
     const since = new Date();
     const started = Date.now();
-    const operator = await launch(ns, opts, state.kubeconfig);
+    const operator = await launch(ns, opts, state);
     const pid = operator.child.pid ?? -1;
     const sampler = rssSampler(pid);
     try {

@@ -113,7 +113,8 @@ async function measure(
 
   const operator = await startOperator({
     namespaces: [ns],
-    kubeconfig: state.kubeconfig,
+    cluster: state.kubeconfig,
+    runDir: state.runDir,
     onLine: echoProblems,
   });
   const pid = operator.child.pid ?? -1;

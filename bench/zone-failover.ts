@@ -26,6 +26,7 @@ import { KubeClient } from '../src/kube/client.js';
 import { createLogger } from '../src/observability/logger.js';
 import { Metrics } from '../src/observability/metrics.js';
 import { Manager } from '../src/runtime/manager.js';
+import { mintIdentity } from '../test/support/identity.js';
 import { down, failZone, restoreZone, up } from '../test/cluster/cluster.js';
 import { readState, type RunState } from '../test/cluster/processes.js';
 import { storageClassName } from '../test/support/claims.js';
@@ -196,8 +197,14 @@ async function measure(state: RunState, opts: Options): Promise<Result> {
   const ns = `bench-zone-${String(Date.now())}`;
   await core.createNamespace({ body: { metadata: { name: ns } } });
   const env: Env = { state, kc, core, client, ns };
+  // The controllers run as the operator's shipped ServiceAccount, as installed.
+  const identity = await mintIdentity(kc, 'operator', { runDir: state.runDir });
   const mgr = new Manager({
-    client: new KubeClient(kc, { userAgent: 'stateful-volume-operator/bench', qps: 50, burst: 100 }),
+    client: new KubeClient(identity.kubeconfig, {
+      userAgent: 'stateful-volume-operator/bench',
+      qps: 50,
+      burst: 100,
+    }),
     log: createLogger('warn'),
     metrics: new Metrics(),
     component: 'bench',

@@ -1,13 +1,16 @@
 // `npm run dev`: the one-command local try. Starts (or reuses) the local
 // cluster, installs the CRDs and the samples, and runs the operator against it
-// with readable logs until Ctrl-C.
+// with readable logs until Ctrl-C, as its shipped ServiceAccount (config/rbac),
+// so what a real install would refuse is refused here too.
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
 import { ensureBinaries } from '../test/cluster/build.js';
 import { up } from '../test/cluster/cluster.js';
 import { repoRoot, runsDir } from '../test/cluster/layout.js';
 import { isOurs, readState, type RunState } from '../test/cluster/processes.js';
+import { mintIdentity } from '../test/support/identity.js';
 
 const name = 'dev';
 
@@ -49,13 +52,16 @@ async function main(): Promise<void> {
     `\nThe operator is starting. In another shell:\n  export KUBECONFIG=${state.kubeconfig}\n` +
       `  ${paths.kubectl} get stateful\nCtrl-C stops the operator; npm run cluster:down stops the cluster.\n`,
   );
+  const admin = new KubeConfig();
+  admin.loadFromFile(state.kubeconfig);
+  const identity = await mintIdentity(admin, 'operator', { runDir: state.runDir });
   const operator = spawn(
     process.execPath,
     [
       '--import',
       'tsx',
       join(repoRoot, 'src', 'main.ts'),
-      `--kubeconfig=${state.kubeconfig}`,
+      `--kubeconfig=${identity.kubeconfigPath}`,
       '--leader-elect=false',
       '--metrics-bind-address=127.0.0.1:8080',
       '--health-probe-bind-address=127.0.0.1:8081',

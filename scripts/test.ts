@@ -5,9 +5,12 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
 import { down, up } from '../test/cluster/cluster.js';
 import { repoRoot } from '../test/cluster/layout.js';
 import type { RunState } from '../test/cluster/processes.js';
+import { describeForbidden, forbiddenInRun, recordedStarts } from '../test/support/audit.js';
+import { installIdentities } from '../test/support/identity.js';
 
 type Tier = 'unit' | 'integration' | 'e2e' | 'chaos';
 const clusterTiers: readonly Tier[] = ['integration', 'e2e', 'chaos'];
@@ -76,10 +79,22 @@ function add(a: Counts, b: Counts): Counts {
   return { passed: a.passed + b.passed, failed: a.failed + b.failed, skipped: a.skipped + b.skipped };
 }
 
+/**
+ * The operator's shipped RBAC (config/rbac) and the runtime fixture's, applied
+ * once before the tiers; the test support applies them again, idempotently,
+ * if a file runs on its own.
+ */
+async function installRbac(kubeconfig: string): Promise<void> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  await installIdentities(kc);
+}
+
 async function withCluster<T>(fn: (env: NodeJS.ProcessEnv) => Promise<T>): Promise<T> {
   const external = process.env.SVO_KUBECONFIG;
   if (external !== undefined && external !== '') {
     console.log(`using the existing cluster at ${external}`);
+    await installRbac(external);
     return fn({ ...process.env });
   }
   let state: RunState | undefined;
@@ -102,6 +117,7 @@ async function withCluster<T>(fn: (env: NodeJS.ProcessEnv) => Promise<T>): Promi
         console.log(`[cluster] ${l}`);
       },
     });
+    await installRbac(state.kubeconfig);
     return await fn({ ...process.env, SVO_KUBECONFIG: state.kubeconfig, SVO_CLUSTER_RUN: state.runDir });
   } finally {
     await stop();
@@ -123,9 +139,45 @@ function tiersFor(arg: string | undefined): Tier[] {
   }
 }
 
+/**
+ * The tier's closing check: any request of an operator (or fixture) the tier
+ * started that the API server refused with 403 fails the run, naming what was
+ * refused and the test that started the process. Only a cluster this run can
+ * read the audit log of is checked.
+ */
+async function forbiddenCheck(tier: Tier | 'audit', env: NodeJS.ProcessEnv, since: Date): Promise<Counts> {
+  const runDir = env.SVO_CLUSTER_RUN;
+  if (runDir === undefined || runDir === '') {
+    console.log(
+      `\naudit check (${tier}): skipped, SVO_CLUSTER_RUN is unset so the audit log is not ours to read`,
+    );
+    return { passed: 0, failed: 0, skipped: 1 };
+  }
+  const starts = recordedStarts(runDir).filter((s) => new Date(s.at) >= since).length;
+  const refused = await forbiddenInRun(runDir, since);
+  if (refused.length === 0) {
+    console.log(
+      `\naudit check (${tier}): no request refused to the ${String(starts)} operator starts of this tier`,
+    );
+    return { passed: 1, failed: 0, skipped: 0 };
+  }
+  const lines = new Map<string, number>();
+  for (const f of refused) {
+    const line = describeForbidden(f);
+    lines.set(line, (lines.get(line) ?? 0) + 1);
+  }
+  console.error(
+    `\nFAILED audit check (${tier}): ${String(refused.length)} requests refused (403) to an operator this tier started; ` +
+      'the shipped RBAC (src/controllers/permissions.ts) lacks what the code does:',
+  );
+  for (const [line, n] of lines) console.error(`  ${line}${n > 1 ? ` (×${String(n)})` : ''}`);
+  return { passed: 0, failed: 1, skipped: 0 };
+}
+
 async function runClusterTiers(tiers: Tier[], env: NodeJS.ProcessEnv): Promise<Counts> {
   let total: Counts = { passed: 0, failed: 0, skipped: 0 };
   for (const tier of tiers) {
+    const since = new Date();
     const files = testFiles(tier);
     // Tests that restart the API server or kill nodes would disturb their
     // neighbours; they run alone, after the rest.
@@ -134,11 +186,15 @@ async function runClusterTiers(tiers: Tier[], env: NodeJS.ProcessEnv): Promise<C
     console.log(`\n=== ${tier}: ${files.length} files`);
     total = add(total, await runNodeTest(calm, 4, env));
     total = add(total, await runNodeTest(disruptive, 1, env));
+    total = add(total, await forbiddenCheck(tier, env, since));
   }
   return total;
 }
 
 async function main(): Promise<number> {
+  // `npx tsx scripts/test.ts audit`: the closing check alone, over everything SVO_CLUSTER_RUN's audit log holds.
+  if (process.argv[2] === 'audit')
+    return (await forbiddenCheck('audit', { ...process.env }, new Date(0))).failed;
   const tiers = tiersFor(process.argv[2]);
   let total: Counts = { passed: 0, failed: 0, skipped: 0 };
   if (tiers.includes('unit')) {

@@ -9,12 +9,15 @@ import {
   clusterRules,
   leaderElectionRules,
   namespacedRules,
+  nodeLeaseNamespace,
+  nodeLeaseRules,
   type PolicyRule,
 } from '../../src/controllers/permissions.js';
 import { repoRoot } from './outputs.js';
 
 export const managerRoleName = 'stateful-volume-operator-manager';
 export const leaderElectionRoleName = 'stateful-volume-operator-leader-election';
+export const nodeLeaseRoleName = 'stateful-volume-operator-node-leases';
 export const chartDir = 'charts/stateful-volume-operator';
 
 /** The file the chart's templates read their rules from (`.Files.Get`). */
@@ -66,11 +69,37 @@ function leaderElectionRole(): object {
   };
 }
 
+/**
+ * Node Lease reads, in kube-node-lease and nowhere else. The namespace is
+ * written out, so the install's namespace transformer (unsetOnly) leaves it.
+ */
+function nodeLeaseRbac(): object[] {
+  const metadata = { name: nodeLeaseRoleName, namespace: nodeLeaseNamespace, labels };
+  return [
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata,
+      rules: nodeLeaseRules.map(ruleObject),
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata,
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: nodeLeaseRoleName },
+      subjects: [
+        { kind: 'ServiceAccount', name: 'stateful-volume-operator', namespace: 'stateful-volume-system' },
+      ],
+    },
+  ];
+}
+
 function chartRules(): object {
   return {
     clusterRules: clusterRules.map(ruleObject),
     namespacedRules: namespacedRules.map(ruleObject),
     leaderElectionRules: leaderElectionRules.map(ruleObject),
+    nodeLeaseRules: nodeLeaseRules.map(ruleObject),
   };
 }
 
@@ -86,6 +115,14 @@ export async function shippingFiles(generated: ReadonlyMap<string, string>): Pro
   };
   await add('config/rbac/role.yaml', managerClusterRole());
   await add('config/rbac/leader_election_role.yaml', leaderElectionRole());
+  const [nodeLeaseRole, nodeLeaseBinding] = nodeLeaseRbac();
+  files.set(
+    'config/rbac/node_lease_role.yaml',
+    await pretty(
+      `${header}${yaml(nodeLeaseRole)}---\n${yaml(nodeLeaseBinding)}`,
+      'config/rbac/node_lease_role.yaml',
+    ),
+  );
   await add(chartRulesPath, chartRules());
   for (const [path, content] of generated) {
     if (path.startsWith('crds/')) files.set(`${chartDir}/${path}`, content);

@@ -78,6 +78,15 @@ export class Cache {
     return out;
   }
 
+  /**
+   * Every informer declared so far, whether or not the cache runs: what the
+   * process will list and watch, and where (the RBAC test compares it with the
+   * shipped rules).
+   */
+  declared(): readonly Informer<KubeObject>[] {
+    return [...this.informers.values()].flat();
+  }
+
   /** True when this cache watches the namespace (always, when it watches all). */
   watches(namespace: string): boolean {
     return this.opts.namespaces.length === 0 || this.opts.namespaces.includes(namespace);

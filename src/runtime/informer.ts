@@ -70,6 +70,11 @@ export class Informer<T extends KubeObject> {
     });
   }
 
+  /** The namespace it lists and watches; undefined for all namespaces (or a cluster-scoped type). */
+  get namespace(): string | undefined {
+    return this.opts.namespace;
+  }
+
   /** Registers a handler; objects already in the cache are replayed to it as adds. */
   addHandler(handler: InformerHandler<T>): void {
     this.handlers.push(handler);

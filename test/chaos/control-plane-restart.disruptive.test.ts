@@ -8,13 +8,13 @@ import { coreTypes } from '../../src/kube/resource.js';
 import { registerMirror, sourceLabel, type ConfigMap } from '../integration/runtime/mirror-controller.js';
 import { requireOwnCluster, restartApiServer, restartEtcd } from '../support/control.js';
 import { createTestNamespace } from '../support/kube.js';
-import { startTestManager, testClient } from '../support/operator.js';
+import { startFixtureManager, testClient } from '../support/operator.js';
 import { eventually } from '../support/wait.js';
 
 test('the operator converges through an etcd restart and an API server restart mid-rollout', async (t) => {
   if (requireOwnCluster(t) === undefined) return;
   const ns = await createTestNamespace(t, 'chaos-cp');
-  const running = await startTestManager(t, {
+  const running = await startFixtureManager(t, {
     namespaces: [ns],
     register: (mgr) => {
       registerMirror(mgr, { concurrency: 4 });

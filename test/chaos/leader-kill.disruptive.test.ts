@@ -19,7 +19,8 @@ import { immediateStorageClassName } from '../support/claims.js';
 import { clusterRunDir, requireOwnCluster } from '../support/control.js';
 import { ensureCrds } from '../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../support/kube.js';
-import { testClient } from '../support/operator.js';
+import { operatorNamespace } from '../support/identity.js';
+import { testClient, testName } from '../support/operator.js';
 import {
   echoProblems,
   startOperator,
@@ -36,9 +37,11 @@ type Replica = OperatorProcess;
 async function start(t: TestContext, ns: string): Promise<Replica> {
   const replica = await startOperator({
     namespaces: [ns],
+    test: testName(t),
+    // The Lease lives in the operator's namespace (its RBAC allows no other), named after the test's.
     args: [
       '--leader-elect=true',
-      `--leader-election-namespace=${ns}`,
+      `--leader-election-id=${ns}`,
       `--lease-duration=${String(lease.duration)}s`,
       `--renew-deadline=${String(lease.renew)}s`,
       `--retry-period=${String(lease.retry)}s`,
@@ -117,7 +120,9 @@ test('the leader of two real operator replicas is killed again and again: quick 
   await ensureCrds(loadTestKubeConfig());
   const ns = await createTestNamespace(t, 'chaos-leader');
   const client = testClient();
-  t.after(() => {
+  t.after(async () => {
+    // The Lease is in the operator's namespace, which outlives the test's.
+    await client.delete(coreTypes.lease, operatorNamespace, ns);
     client.close();
   });
   const since = new Date();

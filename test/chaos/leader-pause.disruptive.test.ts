@@ -11,7 +11,7 @@ import { sourceLabel, type ConfigMap } from '../integration/runtime/mirror-contr
 import { auditedWrites } from '../support/audit.js';
 import { clusterRunDir, requireOwnCluster } from '../support/control.js';
 import { createTestNamespace } from '../support/kube.js';
-import { metricValue, testClient } from '../support/operator.js';
+import { metricValue, testClient, testName } from '../support/operator.js';
 import {
   echoProblems,
   startOperator,
@@ -26,6 +26,7 @@ async function start(t: TestContext, ns: string): Promise<Replica> {
   const replica = await startOperator({
     entry: 'test/integration/runtime/mirror-operator.ts',
     namespaces: [ns],
+    test: testName(t),
     args: [
       '--leader-elect=true',
       `--leader-election-namespace=${ns}`,

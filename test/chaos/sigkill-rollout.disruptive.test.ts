@@ -50,7 +50,7 @@ import { immediateStorageClassName } from '../support/claims.js';
 import { clusterRunDir } from '../support/control.js';
 import { ensureCrds } from '../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../support/kube.js';
-import { metricValue, testClient } from '../support/operator.js';
+import { metricValue, testClient, testName } from '../support/operator.js';
 import {
   httpGet,
   startOperator,
@@ -136,9 +136,10 @@ function count(line: string): void {
   logged.set(key, (logged.get(key) ?? 0) + 1);
 }
 
-function startIncarnation(ns: string, n: number): Promise<Incarnation> {
+function startIncarnation(ns: string, n: number, test: string): Promise<Incarnation> {
   return startOperator({
     n,
+    test,
     namespaces: [ns],
     args: [`--kube-api-qps=${String(operatorQps)}`, `--kube-api-burst=${String(operatorQps * 2)}`],
     onLine: count,
@@ -594,7 +595,7 @@ test(`SIGKILL the operator ${String(killCount)} times during a ${String(volumeCo
   );
   const incarnations: Incarnation[] = [];
   const launch = async (): Promise<Incarnation> => {
-    const inc = await startIncarnation(ns, incarnations.length);
+    const inc = await startIncarnation(ns, incarnations.length, testName(t));
     incarnations.push(inc);
     return inc;
   };

@@ -1,9 +1,14 @@
 // The real operator (src/main.ts) as a child process against the test
 // cluster: for tests and benchmarks that kill it, restart it, or measure it.
+// It runs as the operator's shipped ServiceAccount, with a token minted for
+// this start (test/support/identity.ts); a fixture program from test/ runs as
+// the runtime fixture's account instead.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
 import { repoRoot } from '../cluster/layout.js';
+import { mintIdentity, operatorNamespace } from './identity.js';
 import { testKubeconfigPath } from './kube.js';
 import { eventually } from './wait.js';
 
@@ -30,8 +35,16 @@ export interface OperatorOptions {
   readonly n?: number;
   /** The program to run, relative to the repository; src/main.ts unless told. */
   readonly entry?: string;
-  /** The test cluster's unless told (benchmarks pass the cluster they started). */
-  readonly kubeconfig?: string;
+  /**
+   * The admin kubeconfig of the cluster to run in, used only to mint the
+   * process's token: the test cluster's unless told (benchmarks pass the one
+   * they started).
+   */
+  readonly cluster?: string;
+  /** The run folder to record the start in; SVO_CLUSTER_RUN unless told. */
+  readonly runDir?: string;
+  /** The test that starts it (testName(t)), for the record of who got a 403. */
+  readonly test?: string;
   /** Run entry as compiled JavaScript, without tsx (as the image does). */
   readonly compiled?: boolean;
   /** Namespaces to watch; empty or absent: the whole cluster. */
@@ -77,8 +90,20 @@ function collect(stream: NodeJS.ReadableStream, tail: string[], opts: OperatorOp
   });
 }
 
-/** Starts src/main.ts under tsx in a process group of its own, so a kill takes tsx's helpers with it. */
+/**
+ * Starts src/main.ts under tsx in a process group of its own, so a kill takes
+ * tsx's helpers with it. Leader election, when a test turns it on, uses the
+ * operator's namespace, the only one whose Leases its RBAC lets it write.
+ */
 export async function startOperator(opts: OperatorOptions = {}): Promise<OperatorProcess> {
+  const entry = opts.entry ?? 'src/main.ts';
+  const fixture = entry.startsWith('test/');
+  const admin = new KubeConfig();
+  admin.loadFromFile(opts.cluster ?? testKubeconfigPath());
+  const identity = await mintIdentity(admin, fixture ? 'runtime-fixture' : 'operator', {
+    ...(opts.test !== undefined ? { test: opts.test } : {}),
+    ...(opts.runDir !== undefined ? { runDir: opts.runDir } : {}),
+  });
   const port = await freePort();
   const address = `127.0.0.1:${String(port)}`;
   const namespaces = opts.namespaces ?? [];
@@ -86,10 +111,11 @@ export async function startOperator(opts: OperatorOptions = {}): Promise<Operato
     process.execPath,
     [
       ...(opts.compiled === true ? [] : ['--import', 'tsx']),
-      join(repoRoot, opts.entry ?? 'src/main.ts'),
-      `--kubeconfig=${opts.kubeconfig ?? testKubeconfigPath()}`,
+      join(repoRoot, entry),
+      `--kubeconfig=${identity.kubeconfigPath}`,
       ...(namespaces.length > 0 ? [`--namespaces=${namespaces.join(',')}`] : []),
       '--leader-elect=false',
+      ...(fixture ? [] : [`--leader-election-namespace=${operatorNamespace}`]),
       `--metrics-bind-address=${address}`,
       `--health-probe-bind-address=${address}`,
       '--log-level=warn',

@@ -1,11 +1,14 @@
 // Runs a manager in the test process against the test cluster, with metrics
-// on a free loopback port, and stops it when the test ends.
+// on a free loopback port, and stops it when the test ends. The manager runs
+// as the operator's shipped ServiceAccount (test/support/identity.ts), never
+// with the admin credentials the fixtures use.
 import type { TestContext } from 'node:test';
 import { KubeClient } from '../../src/kube/client.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { Metrics } from '../../src/observability/metrics.js';
 import type { Clock } from '../../src/runtime/clock.js';
 import { Manager, type RunOutcome } from '../../src/runtime/manager.js';
+import { mintIdentity, type Role } from './identity.js';
 import { loadTestKubeConfig } from './kube.js';
 
 export interface RunningManager {
@@ -22,18 +25,71 @@ export function testClient(): KubeClient {
   return new KubeClient(loadTestKubeConfig(), { userAgent: 'svo-tests', qps: 500, burst: 1000 });
 }
 
-export async function startTestManager(
+export interface TestManagerOptions {
+  namespaces: string[];
+  register: (mgr: Manager) => void;
+  logLevel?: 'silent' | 'info' | 'debug' | 'warn';
+  /** A clock the test moves by hand (ManualClock); the system clock when absent. */
+  clock?: Clock;
+}
+
+/**
+ * The operator's controllers, in this process, as the operator's
+ * ServiceAccount. Only controllers of the operator's kinds may be registered:
+ * a fixture controller goes through startFixtureManager.
+ */
+export function startTestManager(t: TestContext, opts: TestManagerOptions): Promise<RunningManager> {
+  return startManager(
+    t,
+    'operator',
+    guarded(opts, (group) => group === ownGroup, 'startFixtureManager'),
+  );
+}
+
+const ownGroup = 'storage.stateful.dev';
+
+/**
+ * A fixture controller of the runtime tests (test/integration/runtime), as the
+ * runtime fixture's ServiceAccount: it reconciles ConfigMaps, which the
+ * operator may not touch. A controller of the operator's kinds is refused
+ * here: the operator runs only through startTestManager.
+ */
+export function startFixtureManager(t: TestContext, opts: TestManagerOptions): Promise<RunningManager> {
+  return startManager(
+    t,
+    'runtime-fixture',
+    guarded(opts, (group) => group !== ownGroup, 'startTestManager'),
+  );
+}
+
+/** Registration that throws for a controller whose kind's group the identity is not for. */
+function guarded(
+  opts: TestManagerOptions,
+  belongs: (group: string) => boolean,
+  instead: string,
+): TestManagerOptions {
+  return {
+    ...opts,
+    register: (mgr) => {
+      const add = mgr.add.bind(mgr);
+      mgr.add = (spec) => {
+        if (!belongs(spec.forType.group))
+          throw new Error(`start the ${spec.name} controller with ${instead}`);
+        return add(spec);
+      };
+      opts.register(mgr);
+    },
+  };
+}
+
+async function startManager(
   t: TestContext,
-  opts: {
-    namespaces: string[];
-    register: (mgr: Manager) => void;
-    logLevel?: 'silent' | 'info' | 'debug' | 'warn';
-    /** A clock the test moves by hand (ManualClock); the system clock when absent. */
-    clock?: Clock;
-  },
+  role: Exclude<Role, 'chart'>,
+  opts: TestManagerOptions,
 ): Promise<RunningManager> {
-  const client = new KubeClient(loadTestKubeConfig(), {
-    userAgent: 'svo-tests-operator',
+  const identity = await mintIdentity(loadTestKubeConfig(), role, { test: testName(t) });
+  const client = new KubeClient(identity.kubeconfig, {
+    userAgent: `svo-tests-${role}`,
     qps: 200,
     burst: 400,
   });
@@ -74,6 +130,11 @@ export async function startTestManager(
   for (let i = 0; i < 200 && mgr.ports.metrics === undefined; i++)
     await new Promise((r) => setTimeout(r, 10));
   return running;
+}
+
+/** A test's name with its parents' ("suite > case"), for the record of who started an operator. */
+export function testName(t: TestContext): string {
+  return t.fullName;
 }
 
 /** The value of one sample in Prometheus text format; 0 when absent. */

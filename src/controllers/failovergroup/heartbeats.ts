@@ -7,7 +7,8 @@ import type { Clock } from '../../runtime/clock.js';
 import type { InformerEvent } from '../../runtime/informer.js';
 import { assumedHeartbeatSeconds } from './health.js';
 
-export const nodeLeaseNamespace = 'kube-node-lease';
+// The RBAC grants Lease reads in this namespace only, and the cache watches only it.
+export { nodeLeaseNamespace } from '../permissions.js';
 
 interface NodeLease extends KubeObject {
   spec?: { renewTime?: string; holderIdentity?: string; leaseDurationSeconds?: number };

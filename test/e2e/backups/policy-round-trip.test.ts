@@ -23,7 +23,7 @@ import { rfc3339 } from '../../../src/runtime/clock.js';
 import { immediateStorageClassName, listSnapshots, snapshotClassName } from '../../support/claims.js';
 import { ensureCrds } from '../../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
-import { metricValue, testClient } from '../../support/operator.js';
+import { metricValue, testClient, testName } from '../../support/operator.js';
 import {
   echoProblems,
   httpGet,
@@ -91,7 +91,12 @@ test('a minutely policy survives a kill across a tick, prunes exactly, keeps a h
     client.close();
   });
   const launch = async (): Promise<OperatorProcess> => {
-    const p = await startOperator({ n: running.length, namespaces: [ns], onLine: echoProblems });
+    const p = await startOperator({
+      n: running.length,
+      namespaces: [ns],
+      test: testName(t),
+      onLine: echoProblems,
+    });
     running.push(p);
     await waitReady(p);
     return p;

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { coreTypes } from '../../../src/kube/resource.js';
 import { requireOwnCluster, restartApiServer } from '../../support/control.js';
 import { createTestNamespace } from '../../support/kube.js';
-import { metricValue, startTestManager, testClient } from '../../support/operator.js';
+import { metricValue, startFixtureManager, testClient } from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
 import { registerMirror, sourceLabel, type ConfigMap } from './mirror-controller.js';
 
@@ -31,7 +31,7 @@ async function mirrorCount(ns: string): Promise<number> {
 test('informers survive an API server restart and no change made around it is lost', async (t) => {
   if (requireOwnCluster(t) === undefined) return;
   const ns = await createTestNamespace(t, 'rt-restart');
-  const running = await startTestManager(t, {
+  const running = await startFixtureManager(t, {
     namespaces: [ns],
     register: (mgr) => {
       registerMirror(mgr, { concurrency: 4 });

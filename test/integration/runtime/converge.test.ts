@@ -7,7 +7,7 @@ import { coreTypes } from '../../../src/kube/resource.js';
 import { auditedWrites } from '../../support/audit.js';
 import { clusterRunDir } from '../../support/control.js';
 import { createTestNamespace } from '../../support/kube.js';
-import { metricValue, startTestManager, testClient } from '../../support/operator.js';
+import { metricValue, startFixtureManager, testClient } from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
 import { mirrorName, registerMirror, sourceLabel, type ConfigMap } from './mirror-controller.js';
 
@@ -30,7 +30,7 @@ async function createSources(ns: string, names: string[]): Promise<void> {
 
 test('a controller on the runtime converges 1,000 objects and reports it in its metrics', async (t) => {
   const ns = await createTestNamespace(t, 'rt-converge');
-  const running = await startTestManager(t, {
+  const running = await startFixtureManager(t, {
     namespaces: [ns],
     register: (mgr) => {
       registerMirror(mgr, { concurrency: 8 });
@@ -105,10 +105,14 @@ test('a controller on the runtime converges 1,000 objects and reports it in its 
   if (runDir !== undefined) {
     await eventually('the audit log has caught up', async () => {
       await Promise.resolve();
-      const mine = auditedWrites(runDir, 'svo-tests-operator').filter((w) => w.resource === 'configmaps');
+      const mine = auditedWrites(runDir, 'svo-tests-runtime-fixture').filter(
+        (w) => w.resource === 'configmaps',
+      );
       return mine.length >= count + 1 ? mine : false;
     });
-    const mine = auditedWrites(runDir, 'svo-tests-operator').filter((w) => w.resource === 'configmaps');
+    const mine = auditedWrites(runDir, 'svo-tests-runtime-fixture').filter(
+      (w) => w.resource === 'configmaps',
+    );
     assert.equal(mine.filter((w) => w.verb === 'create').length, count);
     assert.equal(mine.filter((w) => w.verb === 'update').length, 1);
   }

@@ -2,57 +2,44 @@
 // SIGKILLed leader is replaced once its lease runs out, and a SIGTERMed one
 // hands over at once by releasing the lease.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { repoRoot } from '../../cluster/layout.js';
 import { coreTypes } from '../../../src/kube/resource.js';
 import type { KubeObject } from '../../../src/kube/wire.js';
-import { createTestNamespace, testKubeconfigPath } from '../../support/kube.js';
-import { metricValue, testClient } from '../../support/operator.js';
+import { createTestNamespace } from '../../support/kube.js';
+import { metricValue, testClient, testName } from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
 import { sourceLabel, type ConfigMap } from './mirror-controller.js';
-import { freePort } from '../../support/operator-process.js';
+import {
+  echoProblems,
+  startOperator as startProcess,
+  stopOperator,
+  type OperatorProcess,
+} from '../../support/operator-process.js';
 
 const lease = { duration: 6, renew: 4, retry: 1 };
 
-interface Operator {
-  child: ChildProcess;
-  port: number;
-  exited: Promise<number | null>;
-}
+type Operator = OperatorProcess;
 
+/** The mirror fixture as a process, as the runtime fixture's account (it is not the operator). */
 async function startOperator(t: TestContext, ns: string): Promise<Operator> {
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(repoRoot, 'test/integration/runtime/mirror-operator.ts'),
-      `--kubeconfig=${testKubeconfigPath()}`,
-      `--namespaces=${ns}`,
+  const op = await startProcess({
+    entry: 'test/integration/runtime/mirror-operator.ts',
+    namespaces: [ns],
+    test: testName(t),
+    args: [
       '--leader-elect',
       `--leader-election-namespace=${ns}`,
       '--leader-election-id=mirror',
       `--lease-duration=${String(lease.duration)}s`,
       `--renew-deadline=${String(lease.renew)}s`,
       `--retry-period=${String(lease.retry)}s`,
-      `--metrics-bind-address=127.0.0.1:${String(port)}`,
-      `--health-probe-bind-address=127.0.0.1:${String(port)}`,
-      '--log-level=warn',
     ],
-    { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => {
-      resolve(code);
-    }),
-  );
-  t.after(() => {
-    child.kill('SIGKILL');
+    onLine: echoProblems,
   });
-  return { child, port, exited };
+  t.after(async () => {
+    await stopOperator(op);
+  });
+  return op;
 }
 
 async function scrape(op: Operator): Promise<string> {
@@ -112,7 +99,7 @@ test('with two processes only the leader reconciles, and the standby takes over 
   );
 
   const killedAt = performance.now();
-  leader.child.kill('SIGKILL');
+  await stopOperator(leader);
   await eventually('the standby leads', () => isLeader(standby), { timeoutMs: 30_000, intervalMs: 100 });
   const takeover = (performance.now() - killedAt) / 1000;
   t.diagnostic(
@@ -125,8 +112,7 @@ test('with two processes only the leader reconciles, and the standby takes over 
   await eventually('40 mirrors from the new leader', async () => (await mirrors(ns)) === 40);
 
   const stoppedAt = performance.now();
-  standby.child.kill('SIGTERM');
-  assert.equal(await standby.exited, 0, 'a SIGTERMed leader drains and exits 0');
+  assert.equal((await stopOperator(standby, 'SIGTERM')).code, 0, 'a SIGTERMed leader drains and exits 0');
   const client = testClient();
   t.after(() => {
     client.close();

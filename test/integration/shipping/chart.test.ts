@@ -9,7 +9,12 @@ import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { generatedFiles } from '../../../scripts/codegen/outputs.js';
 import { shippingFiles } from '../../../scripts/codegen/rbac.js';
-import { clusterRules, leaderElectionRules, namespacedRules } from '../../../src/controllers/permissions.js';
+import {
+  clusterRules,
+  leaderElectionRules,
+  namespacedRules,
+  nodeLeaseRules,
+} from '../../../src/controllers/permissions.js';
 import {
   chartDir,
   helm,
@@ -69,6 +74,8 @@ test('default values: everything in one ClusterRole, the same rules as config/rb
     'ClusterRoleBinding',
     'Deployment',
     'Role',
+    'Role',
+    'RoleBinding',
     'RoleBinding',
     'Service',
     'ServiceAccount',
@@ -79,6 +86,10 @@ test('default values: everything in one ClusterRole, the same rules as config/rb
   assert.deepEqual(rulesOf(clusterRole), plain([...clusterRules, ...namespacedRules]));
   const leader = one(docs, 'Role', 'svo-system');
   assert.deepEqual(rulesOf(leader), plain(leaderElectionRules));
+  // Node Leases are read in kube-node-lease only, through a Role there, never cluster-wide.
+  const nodeLeases = one(docs, 'Role', 'kube-node-lease');
+  assert.equal(nodeLeases.metadata.name, 'svo-stateful-volume-operator-node-leases');
+  assert.deepEqual(rulesOf(nodeLeases), plain(nodeLeaseRules));
   const sa = one(docs, 'ServiceAccount');
   for (const binding of [...only(docs, 'ClusterRoleBinding'), ...only(docs, 'RoleBinding')]) {
     assert.deepEqual(binding.subjects, [
@@ -90,6 +101,7 @@ test('default values: everything in one ClusterRole, the same rules as config/rb
 test('watchNamespaces: a Role per namespace, and the ClusterRole keeps only cluster-scoped rules', async () => {
   const docs = await render('--set', 'watchNamespaces={team-a,team-b}');
   assert.deepEqual(rulesOf(one(docs, 'ClusterRole')), plain(clusterRules));
+  assert.deepEqual(rulesOf(one(docs, 'Role', 'kube-node-lease')), plain(nodeLeaseRules));
   for (const ns of ['team-a', 'team-b']) {
     assert.deepEqual(rulesOf(one(docs, 'Role', ns)), plain(namespacedRules), `Role in ${ns}`);
     const binding = one(docs, 'RoleBinding', ns);
@@ -115,6 +127,7 @@ test('no rule anywhere grants a wildcard', async () => {
     ...clusterRules,
     ...namespacedRules,
     ...leaderElectionRules,
+    ...nodeLeaseRules,
     ...rulesOf(await roleYaml()),
     ...rendered.flatMap(rulesOf),
   ];
@@ -178,7 +191,7 @@ test('values reach the manifests: leader election off, image digest, ServiceMoni
   assert.ok(args.includes('--leader-elect=false'), args.join(' '));
   assert.ok(args.includes('--log-level=debug'), args.join(' '));
   assert.equal(manager.image, `ghcr.io/stateful-dev/stateful-volume-operator@sha256:${'a'.repeat(64)}`);
-  assert.equal(only(docs, 'Role').length, 0, 'no leader election Role without leader election');
+  assert.equal(only(docs, 'Role', 'svo-system').length, 0, 'no leader election Role without leader election');
   const monitor = one(docs, 'ServiceMonitor');
   assert.deepEqual((monitor.spec as { endpoints: unknown[] }).endpoints, [
     { port: 'metrics', path: '/metrics', interval: '30s', scrapeTimeout: '10s' },

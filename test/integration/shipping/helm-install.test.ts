@@ -39,6 +39,10 @@ async function deleteClusterRbac(config: KubeConfig, release: string): Promise<v
   const labelSelector = `app.kubernetes.io/instance=${release}`;
   await rbac.deleteCollectionClusterRoleBinding({ labelSelector }).catch(() => undefined);
   await rbac.deleteCollectionClusterRole({ labelSelector }).catch(() => undefined);
+  // The node-lease Role lives in kube-node-lease, which outlives the test's namespace.
+  const nodeLeases = { namespace: 'kube-node-lease', labelSelector };
+  await rbac.deleteCollectionNamespacedRoleBinding(nodeLeases).catch(() => undefined);
+  await rbac.deleteCollectionNamespacedRole(nodeLeases).catch(() => undefined);
 }
 
 async function clusterRoleRules(release: string): Promise<Rule[]> {

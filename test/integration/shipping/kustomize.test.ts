@@ -31,7 +31,12 @@ import {
 const kc = loadTestKubeConfig();
 const fieldManager = 'svo-shipping-test';
 
-/** `kubectl kustomize` of an overlay on config/default that sets namespace and a name suffix. */
+/**
+ * `kubectl kustomize` of an overlay on config/default that sets namespace and a
+ * name suffix, as docs/install.md shows it: a plain `namespace:` would move the
+ * node-lease Role out of kube-node-lease, so the overlay runs the namespace
+ * transformer itself and puts those two objects back.
+ */
 async function overlay(namespace: string): Promise<Manifest[]> {
   const dir = await mkdtemp(join(tmpdir(), 'svo-kustomize-'));
   try {
@@ -42,10 +47,29 @@ async function overlay(namespace: string): Promise<Manifest[]> {
       [
         'apiVersion: kustomize.config.k8s.io/v1beta1',
         'kind: Kustomization',
-        `namespace: ${namespace}`,
         `nameSuffix: -${namespace}`,
         'resources:',
         `  - ${base}`,
+        'transformers:',
+        '  - |-',
+        '    apiVersion: builtin',
+        '    kind: NamespaceTransformer',
+        '    metadata:',
+        '      name: operator-namespace',
+        `      namespace: ${namespace}`,
+        '    setRoleBindingSubjects: allServiceAccounts',
+        '    fieldSpecs:',
+        '      - path: metadata/name',
+        '        kind: Namespace',
+        '        create: true',
+        '  - |-',
+        '    apiVersion: builtin',
+        '    kind: PatchTransformer',
+        '    metadata:',
+        '      name: node-leases-stay',
+        '    target:',
+        '      name: stateful-volume-operator-node-leases.*',
+        `    patch: '[{"op": "replace", "path": "/metadata/namespace", "value": "kube-node-lease"}]'`,
         '',
       ].join('\n'),
     );
@@ -94,9 +118,12 @@ test('config/default renders: namespace, CRDs, RBAC generated from permissions.t
   const namespaced = docs.filter(
     (d) => !['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding'].includes(d.kind),
   );
+  // Everything in the operator's namespace but the node-lease Role and its binding.
   assert.deepEqual(
-    namespaced.filter((d) => d.metadata.namespace !== 'stateful-volume-system').map((d) => d.kind),
-    [],
+    namespaced
+      .filter((d) => d.metadata.namespace !== 'stateful-volume-system')
+      .map((d) => `${d.kind} ${d.metadata.namespace ?? ''}`),
+    ['Role kube-node-lease', 'RoleBinding kube-node-lease'],
   );
 });
 
@@ -109,6 +136,11 @@ test('kubectl apply -k: an overlay renames it, the server accepts it, and the op
   for (const binding of [...only(docs, 'ClusterRoleBinding'), ...only(docs, 'RoleBinding')]) {
     assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: sa.metadata.name, namespace: ns }]);
   }
+  assert.deepEqual(
+    only(docs, 'RoleBinding', 'kube-node-lease').map((d) => d.metadata.name),
+    [`stateful-volume-operator-node-leases-${ns}`],
+    'the node-lease binding stays in kube-node-lease',
+  );
   assert.equal(podSpec(one(docs, 'Deployment')).serviceAccountName, sa.metadata.name);
 
   // Everything, CRDs too, as `kubectl apply --server-side -k config/default` would send it.
@@ -120,6 +152,9 @@ test('kubectl apply -k: an overlay renames it, the server accepts it, and the op
     const name = `stateful-volume-operator-manager-${ns}`;
     await rbac.deleteClusterRoleBinding({ name }).catch(() => undefined);
     await rbac.deleteClusterRole({ name }).catch(() => undefined);
+    const leases = { namespace: 'kube-node-lease', name: `stateful-volume-operator-node-leases-${ns}` };
+    await rbac.deleteNamespacedRoleBinding(leases).catch(() => undefined);
+    await rbac.deleteNamespacedRole(leases).catch(() => undefined);
   });
   await apply(
     docs.filter((d) => d.kind !== 'CustomResourceDefinition'),

@@ -4,55 +4,23 @@
 // request it makes is authorised as the ServiceAccount in the cluster.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { load } from 'js-yaml';
 import type { StatefulVolume } from '../../../src/api/v1alpha1/types.generated.js';
 import { statefulVolumeType } from '../../../src/controllers/statefulvolume/types.js';
 import { immediateStorageClassName } from '../../support/claims.js';
 import { ensureCrds } from '../../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig, testKubeconfigPath } from '../../support/kube.js';
-import { metricValue, testClient } from '../../support/operator.js';
+import { tokenIdentity } from '../../support/identity.js';
+import { metricValue, testClient, testName } from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
 import { chartDir, helm, ok, repoRoot } from './tools.js';
 import { freePort } from '../../support/operator-process.js';
 
 const kc = loadTestKubeConfig();
-
-/** A kubeconfig that authenticates with a fresh token of the ServiceAccount, nothing else. */
-async function serviceAccountKubeconfig(namespace: string, name: string): Promise<string> {
-  const core = kc.makeApiClient(CoreV1Api);
-  const request = await core.createNamespacedServiceAccountToken({
-    namespace,
-    name,
-    body: { spec: { audiences: [], expirationSeconds: 3600 } },
-  });
-  const token = request.status?.token;
-  assert.ok(token, 'a token for the ServiceAccount');
-  const cluster = kc.getCurrentCluster();
-  assert.ok(cluster);
-  const sa = new KubeConfig();
-  sa.loadFromOptions({
-    clusters: [
-      {
-        name: 'test',
-        server: cluster.server,
-        caData: cluster.caData,
-        caFile: cluster.caFile,
-        skipTLSVerify: false,
-      },
-    ],
-    users: [{ name: 'operator', token }],
-    contexts: [{ name: 'operator', cluster: 'test', user: 'operator' }],
-    currentContext: 'operator',
-  });
-  const path = join(mkdtempSync(join(tmpdir(), 'svo-sa-')), 'kubeconfig');
-  writeFileSync(path, sa.exportConfig(), { mode: 0o600 });
-  return path;
-}
 
 async function uninstallOnExit(t: TestContext, release: string, namespace: string): Promise<void> {
   t.after(async () => {
@@ -61,6 +29,10 @@ async function uninstallOnExit(t: TestContext, release: string, namespace: strin
     const labelSelector = `app.kubernetes.io/instance=${release}`;
     await rbac.deleteCollectionClusterRoleBinding({ labelSelector }).catch(() => undefined);
     await rbac.deleteCollectionClusterRole({ labelSelector }).catch(() => undefined);
+    // The node-lease Role lives in kube-node-lease, which outlives the test's namespace.
+    const nodeLeases = { namespace: 'kube-node-lease', labelSelector };
+    await rbac.deleteCollectionNamespacedRoleBinding(nodeLeases).catch(() => undefined);
+    await rbac.deleteCollectionNamespacedRole(nodeLeases).catch(() => undefined);
   });
   return Promise.resolve();
 }
@@ -88,7 +60,13 @@ test('the operator runs with only the chart’s ServiceAccount: caches sync, it 
     'helm install',
   );
   const name = `${release}-stateful-volume-operator`;
-  const kubeconfig = await serviceAccountKubeconfig(home, name);
+  // A token of the chart's account, recorded like every operator start so a 403 fails the tier.
+  const { kubeconfigPath: kubeconfig } = await tokenIdentity(
+    kc,
+    'chart',
+    { namespace: home, name },
+    { test: testName(t) },
+  );
   const port = await freePort();
   let stderr = '';
   let stdout = '';
