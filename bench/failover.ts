@@ -6,6 +6,14 @@
 // controller, and the same scenario without it as the baseline.
 //
 //   npx tsx bench/failover.ts [--trials 10] [--detection 15] [--timings default|fast] [--baseline-wait 180]
+//     [--fencing-mode ConfirmedShutdown|LeaseSilence] [--confirm-after 0]
+//
+// In ConfirmedShutdown mode (the operator's default) the dead node is
+// confirmed shut down the way a fencing agent that powered it off would
+// (annotation storage.stateful.dev/shutdown-confirmed-at), --confirm-after
+// seconds after the kill plus the second of Lease quiet the test bed waits
+// for; when it happened is in each trial's steps (confirmedAt). A
+// --baseline-wait of 0 skips the baseline.
 //
 // Starts its own storage cluster unless SVO_KUBECONFIG and SVO_CLUSTER_RUN
 // name one. The controller runs in this process (the same code the operator
@@ -14,6 +22,11 @@
 import { parseArgs } from 'node:util';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import type { FailoverGroup } from '../src/api/v1alpha1/types.generated.js';
+import {
+  defaultFencingPolicy,
+  fencingModes,
+  type FencingMode,
+} from '../src/controllers/failovergroup/consent.js';
 import { registerFailoverGroup } from '../src/controllers/failovergroup/controller.js';
 import { outOfServiceTaint } from '../src/controllers/failovergroup/fence.js';
 import { failoverGroupType } from '../src/controllers/failovergroup/types.js';
@@ -24,6 +37,7 @@ import { Manager } from '../src/runtime/manager.js';
 import { mintIdentity } from '../test/support/identity.js';
 import { down, failNode, restoreNode, up } from '../test/cluster/cluster.js';
 import { readState, type RunState } from '../test/cluster/processes.js';
+import { confirmShutdown } from '../test/cluster/shutdown.js';
 import type { TimingProfile } from '../test/cluster/timings.js';
 import { ensureCrds } from '../test/support/crds.js';
 import { releaseLeftovers } from '../test/support/kube.js';
@@ -91,6 +105,17 @@ interface TrialEnv {
   readonly ns: string;
   /** Reads the FailoverGroup's timeline; absent for the baseline. */
   readonly fg?: KubeClient;
+  /** Seconds after the kill at which a fencing agent confirms the shutdown; absent: never. */
+  readonly confirmAfter?: number;
+}
+
+/** The agent's confirmation, in the background; resolves to its offset from the kill in seconds. */
+async function confirmLater(env: TrialEnv, node: string, t0: number): Promise<number | undefined> {
+  const after = env.confirmAfter;
+  if (after === undefined) return undefined;
+  await new Promise((r) => setTimeout(r, after * 1000));
+  await confirmShutdown(env.state, node, 'agent');
+  return (Date.now() - t0) / 1000;
 }
 
 async function trial(env: TrialEnv, waitSeconds: number): Promise<Trial> {
@@ -99,6 +124,11 @@ async function trial(env: TrialEnv, waitSeconds: number): Promise<Trial> {
   const node = pod.spec?.nodeName ?? '';
   await failNode(state, node);
   const t0 = Date.now();
+  // Caught here: awaited only after the recovery, and a rejection meanwhile would end the process.
+  const confirmed = confirmLater(env, node, t0).catch((err: unknown) => {
+    console.error(`confirming ${node}'s shutdown failed: ${String(err)}`);
+    return undefined;
+  });
   let seconds: number | null = null;
   try {
     await eventually(
@@ -125,6 +155,8 @@ async function trial(env: TrialEnv, waitSeconds: number): Promise<Trial> {
           },
           { timeoutMs: 60_000 },
         ).catch(() => stepsOf(fg, ns, node, t0));
+  const confirmedAt = await confirmed;
+  if (steps !== undefined && confirmedAt !== undefined) steps.confirmedAt = confirmedAt;
   await restoreNode(state, node);
   await eventually(
     `${node} Ready and untainted`,
@@ -143,6 +175,7 @@ async function withOperator(
   state: RunState,
   trials: number,
   detection: number,
+  fencing: { mode: FencingMode; confirmAfter: number },
 ): Promise<Trial[]> {
   const ns = `bench-fog-${String(Date.now())}`;
   await createWorkload(kc, ns);
@@ -160,7 +193,7 @@ async function withOperator(
     component: 'bench',
     namespaces: [ns],
   });
-  registerFailoverGroup(mgr, { concurrency: 2 });
+  registerFailoverGroup(mgr, { concurrency: 2, fencing: { ...defaultFencingPolicy, mode: fencing.mode } });
   const stop = new AbortController();
   const running = mgr.run(stop.signal);
   const fgClient = new KubeClient(kc, { userAgent: 'bench', qps: 50, burst: 100 });
@@ -168,7 +201,8 @@ async function withOperator(
   const core = kc.makeApiClient(CoreV1Api);
   const out: Trial[] = [];
   for (let i = 0; i < trials; i++) {
-    const t = await trial({ state, kc, core, ns, fg: fgClient }, 180);
+    const confirm = fencing.mode === 'ConfirmedShutdown' ? { confirmAfter: fencing.confirmAfter } : {};
+    const t = await trial({ state, kc, core, ns, fg: fgClient, ...confirm }, 180);
     out.push(t);
     const steps = Object.entries(t.steps ?? {})
       .map(([k, v]) => `${k.replace(/At$/, '')} ${v.toFixed(0)}`)
@@ -207,8 +241,14 @@ async function main(): Promise<void> {
       detection: { type: 'string', default: '15' },
       timings: { type: 'string', default: 'default' },
       'baseline-wait': { type: 'string', default: '180' },
+      'fencing-mode': { type: 'string', default: 'ConfirmedShutdown' },
+      'confirm-after': { type: 'string', default: '0' },
     },
   });
+  const mode = values['fencing-mode'] as FencingMode;
+  if (!fencingModes.includes(mode) || mode === 'Disabled')
+    throw new Error(`--fencing-mode: "${values['fencing-mode']}" must be ConfirmedShutdown or LeaseSilence`);
+  const confirmAfter = Number(values['confirm-after']);
   const external = process.env.SVO_CLUSTER_RUN;
   const state =
     external !== undefined && external !== ''
@@ -224,8 +264,12 @@ async function main(): Promise<void> {
     kc.loadFromFile(state.kubeconfig);
     await ensureCrds(kc);
     const host = machine();
-    const trials = await withOperator(kc, state, Number(values.trials), Number(values.detection));
-    const base = await baseline(kc, state, Number(values['baseline-wait']));
+    const trials = await withOperator(kc, state, Number(values.trials), Number(values.detection), {
+      mode,
+      confirmAfter,
+    });
+    const wait = Number(values['baseline-wait']);
+    const base = wait > 0 ? await baseline(kc, state, wait) : undefined;
     const secs = trials
       .map((t) => t.seconds)
       .filter((s): s is number => s !== null)
@@ -236,6 +280,8 @@ async function main(): Promise<void> {
       machine: host.finish(),
       clusterTimings: state.timings,
       detectionSeconds: Number(values.detection),
+      fencingMode: mode,
+      ...(mode === 'ConfirmedShutdown' ? { confirmAfterSeconds: confirmAfter } : {}),
       trials: trials.length,
       recovered: secs.length,
       seconds: {
@@ -244,11 +290,11 @@ async function main(): Promise<void> {
         p95: percentile(secs, 95),
         max: secs.at(-1) ?? NaN,
       },
-      baseline: { waitedSeconds: Number(values['baseline-wait']), recoveredSeconds: base.seconds },
+      ...(base !== undefined ? { baseline: { waitedSeconds: wait, recoveredSeconds: base.seconds } } : {}),
       perTrial: trials,
     };
     console.table(result.seconds);
-    writeResult('failover', result);
+    writeResult(`failover-${mode}`, result);
   } finally {
     if (external === undefined || external === '') await down(state.runDir);
   }

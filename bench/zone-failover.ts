@@ -9,7 +9,9 @@
 //
 // Starts its own storage cluster unless SVO_CLUSTER_RUN names one. The
 // controllers run in this process (the code the operator runs); a zone fails
-// the way the test cluster fails zones: its simulated kubelets stop.
+// the way the test cluster fails zones: its simulated kubelets stop, and a
+// fencing agent confirms each of its nodes shut down (the operator's default
+// fencing mode waits for that, and for the nodes to be NotReady).
 import { parseArgs } from 'node:util';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import {
@@ -29,6 +31,7 @@ import { Manager } from '../src/runtime/manager.js';
 import { mintIdentity } from '../test/support/identity.js';
 import { down, failZone, restoreZone, up } from '../test/cluster/cluster.js';
 import { readState, type RunState } from '../test/cluster/processes.js';
+import { confirmShutdown } from '../test/cluster/shutdown.js';
 import { storageClassName } from '../test/support/claims.js';
 import { ensureCrds } from '../test/support/crds.js';
 import { releaseLeftovers } from '../test/support/kube.js';
@@ -123,6 +126,7 @@ async function trial(env: Env, i: number): Promise<Trial> {
   await refreshStandby(env, i);
   await failZone(env.state, 'zone-a');
   const lostAt = Date.now();
+  for (const node of env.state.zones['zone-a'] ?? []) await confirmShutdown(env.state, node, 'agent');
   await eventually('db-0 Running in zone-b', () => podIn(env, 'zone-b'), {
     timeoutMs: 300_000,
     intervalMs: 250,

@@ -1,6 +1,8 @@
 // The operator's settings from flags and environment. Flags win over the
 // environment; parsing is pure so every rule is tested without a process.
 import { parseArgs } from 'node:util';
+import { fencingModes, type FencingMode, type FencingPolicy } from './controllers/failovergroup/consent.js';
+import { parseLabelSelector } from './kube/selector.js';
 import { isLogLevel } from './observability/logger.js';
 import { defaultLeaderTimings, validateLeaderTimings } from './runtime/leaderelection.js';
 
@@ -25,6 +27,8 @@ export interface OperatorConfig {
   /** Snapshots in progress at most, over all namespaces; further backups wait for a slot. */
   backupMaxInFlight: number;
   shutdownTimeoutMs: number;
+  /** Whether, and on which nodes, FailoverGroups may fence: the administrator's decision, not a tenant's. */
+  fencing: FencingPolicy;
 }
 
 export const usage = `stateful-volume-operator: reconciles StatefulVolumes, VolumeBackupPolicies, VolumeBackups and FailoverGroups.
@@ -51,6 +55,17 @@ Flags (environment variable in brackets):
   --backup-max-in-flight 50          snapshots in progress at most; further backups wait for a slot,
                                      so a large run does not flood the snapshot controller
   --shutdown-timeout 30s             how long SIGTERM waits for running reconciles
+  --fencing-mode ConfirmedShutdown   when a FailoverGroup may fence a failed node (out-of-service taint,
+                                     its pods force-deleted, their VolumeAttachments deleted):
+                                     ConfirmedShutdown: Lease silent, Ready False/Unknown, and the node
+                                       confirmed shut down (taint node.cloudprovider.kubernetes.io/shutdown
+                                       or annotation storage.stateful.dev/shutdown-confirmed-at), as
+                                       KEP-2268 asks;
+                                     LeaseSilence: Lease silence alone; faster, but a node that is only
+                                       restarting its kubelet or cut off may still write: split brain;
+                                     Disabled: never
+  --fencing-node-selector SELECTOR   label selector (kubectl -l syntax) of the nodes that may ever be
+                                     fenced; empty: every node
   --help                             print this text
 `;
 
@@ -73,6 +88,8 @@ const options = {
   'backup-create-burst': { type: 'string' },
   'backup-max-in-flight': { type: 'string' },
   'shutdown-timeout': { type: 'string' },
+  'fencing-mode': { type: 'string' },
+  'fencing-node-selector': { type: 'string' },
   help: { type: 'boolean' },
 } as const;
 
@@ -187,5 +204,20 @@ function buildConfig(
     backupCreateBurst: positiveNumber('backup-create-burst', get('backup-create-burst', '20'), true),
     backupMaxInFlight: positiveNumber('backup-max-in-flight', get('backup-max-in-flight', '50'), true),
     shutdownTimeoutMs: parseDuration('shutdown-timeout', get('shutdown-timeout', '30s')),
+    fencing: fencingConfig(get),
   };
+}
+
+function fencingConfig(get: Lookup): FencingPolicy {
+  const mode = get('fencing-mode', 'ConfirmedShutdown');
+  if (!(fencingModes as readonly string[]).includes(mode))
+    throw new ConfigError(`--fencing-mode: "${mode}" must be one of ${fencingModes.join(', ')}`);
+  const text = get('fencing-node-selector', '');
+  try {
+    return { mode: mode as FencingMode, nodeSelector: parseLabelSelector(text), nodeSelectorText: text };
+  } catch (err) {
+    throw new ConfigError(
+      `--fencing-node-selector: "${text}" is not a label selector: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
 }

@@ -9,12 +9,14 @@ import {
   failZone,
   readyNodes,
   restartComponent,
+  restartKubelet,
   restoreNode,
   restoreZone,
   up,
 } from './cluster.js';
 import { runsDir } from './layout.js';
 import { isOurs, readState, type RunState } from './processes.js';
+import { confirmShutdown, liftShutdown, type ConfirmedBy } from './shutdown.js';
 import { parseTimingProfile } from './timings.js';
 
 const usage = `usage: cli.ts <command> [options]
@@ -26,6 +28,16 @@ const usage = `usage: cli.ts <command> [options]
   down                          stop every process of the cluster and remove its run folder
   status                        show components, PIDs, ports and Ready nodes
   fail-node <node> | restore-node <node>
+                                restore-node also lifts a shutdown confirmation, as its writer would
+  confirm-shutdown <node> [--by agent|cloud]
+                                confirm that a failed node is shut down: agent (default) annotates it
+                                storage.stateful.dev/shutdown-confirmed-at=<now> as a fencing agent that
+                                powered it off; cloud taints it node.cloudprovider.kubernetes.io/shutdown
+                                as a cloud provider's node lifecycle controller
+  lift-shutdown <node>          remove both confirmations (the node is powered on again)
+  restart-kubelet <node> [--seconds 30]
+                                the node's Lease and status go silent for that long (NotReady) while its
+                                pods keep running, with no shutdown confirmed; then it renews again
   fail-zone <zone> | restore-zone <zone>
   restart <component>           e.g. kube-apiserver, etcd, csi-driver (stops it, starts it with the same
                                 flags; the CSI driver comes back with its sidecars)
@@ -76,6 +88,20 @@ async function build(): Promise<void> {
 interface Flags {
   readonly timings: string | undefined;
   readonly storage: boolean;
+  readonly by: string | undefined;
+  readonly seconds: string | undefined;
+}
+
+function confirmedBy(value: string | undefined): ConfirmedBy {
+  if (value === undefined || value === 'agent' || value === 'cloud') return value ?? 'agent';
+  throw new Error(`--by: "${value}" must be agent or cloud`);
+}
+
+function silentMs(value: string | undefined): number {
+  const seconds = Number(value ?? '30');
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    throw new Error(`--seconds: "${value ?? ''}" must be positive`);
+  return seconds * 1000;
 }
 
 async function upCommand(name: string, flags: Flags): Promise<void> {
@@ -112,6 +138,11 @@ const commands: Record<string, Command> = {
   },
   'fail-node': (name, arg) => failNode(loadRun(name), need(arg, 'node')),
   'restore-node': (name, arg) => restoreNode(loadRun(name), need(arg, 'node')),
+  'confirm-shutdown': (name, arg, flags) =>
+    confirmShutdown(loadRun(name), need(arg, 'node'), confirmedBy(flags.by)),
+  'lift-shutdown': (name, arg) => liftShutdown(loadRun(name), need(arg, 'node')),
+  'restart-kubelet': (name, arg, flags) =>
+    restartKubelet(loadRun(name), need(arg, 'node'), silentMs(flags.seconds)),
   'fail-zone': (name, arg) => failZone(loadRun(name), need(arg, 'zone')),
   'restore-zone': (name, arg) => {
     restoreZone(loadRun(name), need(arg, 'zone'));
@@ -126,6 +157,8 @@ async function main(): Promise<void> {
       name: { type: 'string', default: 'dev' },
       timings: { type: 'string' },
       storage: { type: 'boolean', default: false },
+      by: { type: 'string' },
+      seconds: { type: 'string' },
     },
   });
   const [command, arg] = positionals;
@@ -135,7 +168,12 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  await handler(values.name, arg, { timings: values.timings, storage: values.storage });
+  await handler(values.name, arg, {
+    timings: values.timings,
+    storage: values.storage,
+    by: values.by,
+    seconds: values.seconds,
+  });
 }
 
 function need(value: string | undefined, what: string): string {

@@ -42,6 +42,7 @@ import {
   type ComponentRecord,
   type RunState,
 } from './processes.js';
+import { liftShutdown } from './shutdown.js';
 import { restartCsiDriver, startStorage } from './storage.js';
 import { timingProfiles, type TimingProfile } from './timings.js';
 
@@ -446,7 +447,21 @@ export async function failNode(state: RunState, node: string): Promise<void> {
   await setNodeController(state, node, 'failed');
 }
 
+/** Brings a failed node back; a shutdown confirmation on it goes, as its writer would lift it. */
 export async function restoreNode(state: RunState, node: string): Promise<void> {
+  await liftShutdown(state, node);
+  await setNodeController(state, node, zoneOf(state, node));
+}
+
+/**
+ * A kubelet restart, or a node cut off from the control plane for a while:
+ * its Lease and status go unrenewed for silentMs (long enough for the node
+ * lifecycle controller to mark it NotReady) while its pods keep running, and
+ * nothing confirms a shutdown. Then it renews again.
+ */
+export async function restartKubelet(state: RunState, node: string, silentMs: number): Promise<void> {
+  await failNode(state, node);
+  await sleep(silentMs);
   await setNodeController(state, node, zoneOf(state, node));
 }
 

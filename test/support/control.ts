@@ -2,8 +2,16 @@
 // server, fail a node or a zone. Only possible when this run started the
 // cluster itself (SVO_CLUSTER_RUN); against a borrowed cluster these tests skip.
 import type { TestContext } from 'node:test';
-import { failNode, failZone, restartComponent, restoreNode, restoreZone } from '../cluster/cluster.js';
+import {
+  failNode,
+  failZone,
+  restartComponent,
+  restartKubelet,
+  restoreNode,
+  restoreZone,
+} from '../cluster/cluster.js';
 import { readState, type RunState } from '../cluster/processes.js';
+import { confirmShutdown, liftShutdown, type ConfirmedBy } from '../cluster/shutdown.js';
 
 export function clusterRunDir(): string | undefined {
   const dir = process.env.SVO_CLUSTER_RUN;
@@ -37,7 +45,33 @@ export async function restartEtcd(opts: { downSeconds?: number } = {}): Promise<
 }
 
 export const failTestNode = (node: string): Promise<void> => failNode(runState(), node);
+/** Brings a failed node back and lifts a shutdown confirmation on it. */
 export const restoreTestNode = (node: string): Promise<void> => restoreNode(runState(), node);
+
+/**
+ * Confirms that a failed node is shut down, as a fencing agent that powered it
+ * off (annotation, the default) or the cloud provider (taint) would; waits
+ * until its Lease has been silent for a second first.
+ */
+export const confirmTestShutdown = (node: string, by: ConfirmedBy = 'agent'): Promise<void> =>
+  confirmShutdown(runState(), node, by);
+export const liftTestShutdown = (node: string): Promise<void> => liftShutdown(runState(), node);
+
+/** A kubelet restart: the node's Lease silent for silentSeconds (NotReady), its pods running, no shutdown. */
+export const restartTestKubelet = (node: string, silentSeconds: number): Promise<void> =>
+  restartKubelet(runState(), node, silentSeconds * 1000);
+
+/** A node lost the way the default fencing mode acts on: failed, then confirmed shut down. */
+export async function shutDownTestNode(node: string, by: ConfirmedBy = 'agent'): Promise<void> {
+  await failNode(runState(), node);
+  await confirmShutdown(runState(), node, by);
+}
+
+/** A zone lost with every node of it confirmed shut down (a fencing agent's annotation). */
+export async function shutDownTestZone(zone: string): Promise<void> {
+  await failZone(runState(), zone);
+  for (const node of nodesOfZone(zone)) await confirmShutdown(runState(), node, 'agent');
+}
 export const failTestZone = (zone: string): Promise<void> => failZone(runState(), zone);
 export function restoreTestZone(zone: string): void {
   restoreZone(runState(), zone);

@@ -9,9 +9,28 @@ export const dbClaimName = 'data-db-0';
 /**
  * Creates StatefulSet db (label app=db). Its volumeClaimTemplate makes
  * data-db-0 unless a claim of that name exists already (a StatefulVolume's
- * primary), which the StatefulSet then uses.
+ * primary), which the StatefulSet then uses. `unreachableToleration` gives its
+ * pod the stock cluster's 300 s toleration of not-ready and unreachable nodes
+ * (the fast test cluster defaults to 10 s), so a node silent for half a minute
+ * does not get its pod evicted by the node lifecycle controller.
  */
-export async function createDbStatefulSet(kc: KubeConfig, ns: string): Promise<void> {
+export async function createDbStatefulSet(
+  kc: KubeConfig,
+  ns: string,
+  opts: { unreachableToleration?: number } = {},
+): Promise<void> {
+  const seconds = opts.unreachableToleration;
+  const tolerations =
+    seconds === undefined
+      ? {}
+      : {
+          tolerations: ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'].map((key) => ({
+            key,
+            operator: 'Exists',
+            effect: 'NoExecute',
+            tolerationSeconds: seconds,
+          })),
+        };
   await kc.makeApiClient(AppsV1Api).createNamespacedStatefulSet({
     namespace: ns,
     body: {
@@ -26,6 +45,7 @@ export async function createDbStatefulSet(kc: KubeConfig, ns: string): Promise<v
             containers: [
               { name: 'db', image: 'postgres:17', volumeMounts: [{ name: 'data', mountPath: '/data' }] },
             ],
+            ...tolerations,
           },
         },
         volumeClaimTemplates: [

@@ -59,8 +59,10 @@ const nodeFailure = object(
     ),
     action: string(
       'Fence: taint the node node.kubernetes.io/out-of-service, force-delete the group’s pods stuck on it and ' +
-        'delete their VolumeAttachments, so the pods restart elsewhere and the volumes reattach. Notify: only set ' +
-        'the Degraded condition and emit an Event.',
+        'delete their VolumeAttachments, so the pods restart elsewhere and the volumes reattach; only where the ' +
+        'cluster administrator’s fencing mode allows it (operator flags --fencing-mode, by default only a node ' +
+        'confirmed shut down, and --fencing-node-selector), otherwise the Degraded condition says why. Notify: ' +
+        'only set the Degraded condition and emit an Event.',
       { enum: ['Fence', 'Notify'], default: 'Fence', tsName: 'NodeFailureAction' },
     ),
   },

@@ -754,8 +754,10 @@ export interface WorkloadReference {
 
 /**
  * Fence: taint the node node.kubernetes.io/out-of-service, force-delete the group’s pods stuck on
- * it and delete their VolumeAttachments, so the pods restart elsewhere and the volumes reattach.
- * Notify: only set the Degraded condition and emit an Event.
+ * it and delete their VolumeAttachments, so the pods restart elsewhere and the volumes reattach;
+ * only where the cluster administrator’s fencing mode allows it (operator flags --fencing-mode, by
+ * default only a node confirmed shut down, and --fencing-node-selector), otherwise the Degraded
+ * condition says why. Notify: only set the Degraded condition and emit an Event.
  */
 export type NodeFailureAction = (typeof nodeFailureActionValues)[number];
 export const nodeFailureActionValues = ['Fence', 'Notify'] as const;
@@ -770,8 +772,10 @@ export interface NodeFailurePolicy {
   detectionSeconds?: number;
   /**
    * Fence: taint the node node.kubernetes.io/out-of-service, force-delete the group’s pods stuck on
-   * it and delete their VolumeAttachments, so the pods restart elsewhere and the volumes reattach.
-   * Notify: only set the Degraded condition and emit an Event.
+   * it and delete their VolumeAttachments, so the pods restart elsewhere and the volumes reattach;
+   * only where the cluster administrator’s fencing mode allows it (operator flags --fencing-mode,
+   * by default only a node confirmed shut down, and --fencing-node-selector), otherwise the
+   * Degraded condition says why. Notify: only set the Degraded condition and emit an Event.
    * @default "Fence"
    */
   action?: NodeFailureAction;

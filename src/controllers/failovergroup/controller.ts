@@ -7,15 +7,32 @@ import type { OperatorConfig } from '../../config.js';
 import { coreTypes } from '../../kube/resource.js';
 import { objectKey, type KubeObject } from '../../kube/wire.js';
 import type { Manager } from '../../runtime/manager.js';
+import { defaultFencingPolicy, type FencingPolicy } from './consent.js';
+import type { FencingContext } from './fence-step.js';
 import { Heartbeats, nodeLeaseNamespace } from './heartbeats.js';
 import { reconcileFailoverGroup } from './reconcile.js';
+import { ShutdownSightings } from './shutdown.js';
 import { failoverGroupType } from './types.js';
 
-export function registerFailoverGroup(mgr: Manager, config: Pick<OperatorConfig, 'concurrency'>): void {
+/** Without a fencing policy (tests, benchmarks) the operator's default: ConfirmedShutdown on every node. */
+export function registerFailoverGroup(
+  mgr: Manager,
+  config: Pick<OperatorConfig, 'concurrency'> & { fencing?: FencingPolicy },
+): void {
   const heartbeats = new Heartbeats(mgr.clock);
-  // Registered before the controller so the heartbeat record fills while a standby waits to lead.
+  const sightings = new ShutdownSightings(mgr.clock);
+  // Registered before the controller so both records fill while a standby waits to lead.
   for (const inf of mgr.cache.informersFor(coreTypes.lease, nodeLeaseNamespace))
     inf.addHandler(heartbeats.onLease);
+  for (const inf of mgr.cache.informersFor(coreTypes.node)) inf.addHandler(sightings.onNode);
+  const fencing: FencingContext = {
+    policy: config.fencing ?? defaultFencingPolicy,
+    evidence: (node) => ({
+      leaseRenewTime: heartbeats.renewTimeOf(node),
+      watchedRenewalAt: heartbeats.watchedRenewalAt(node),
+      seenAt: (c) => sightings.seenAt(node, c),
+    }),
+  };
   const allGroups = (): string[] => mgr.cache.list<FailoverGroup>(failoverGroupType).map(objectKey);
   const groupsIn = (obj: KubeObject): string[] =>
     mgr.cache.list<FailoverGroup>(failoverGroupType, obj.metadata.namespace).map(objectKey);
@@ -34,6 +51,6 @@ export function registerFailoverGroup(mgr: Manager, config: Pick<OperatorConfig,
       { type: coreTypes.volumeAttachment, map: () => [] },
     ],
     concurrency: config.concurrency,
-    reconcile: (req) => reconcileFailoverGroup(mgr, heartbeats, req),
+    reconcile: (req) => reconcileFailoverGroup(mgr, heartbeats, fencing, req),
   });
 }

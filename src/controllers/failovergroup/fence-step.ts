@@ -1,16 +1,33 @@
-// Step: fence every failed node that hosts the group's pods (action Fence),
-// and record the failover it starts.
+// Step: fence every failed node that hosts the group's pods (action Fence)
+// and that the administrator's fencing policy lets the operator fence, and
+// record the failover it starts; report the failed nodes it may not fence.
 import type { FailoverGroup, FailoverRecord, FencedNode } from '../../api/v1alpha1/types.generated.js';
 import { objectKey } from '../../kube/wire.js';
 import { rfc3339 } from '../../runtime/clock.js';
 import type { Manager } from '../../runtime/manager.js';
-import { detachVolumes, evictPods, taintNode } from './fence.js';
+import { fencingConsent, type FencingPolicy, type FencingRefusalReason } from './consent.js';
+import { detachVolumes, evictPods, isFencedBy, taintNode } from './fence.js';
 import { nodesToFence, type NodeVerdict } from './health.js';
 import type { GroupView } from './observe.js';
+import type { ShutdownInput } from './shutdown.js';
+
+/** A failed node of the group the policy does not let the operator fence (yet). */
+export interface FencingRefusal {
+  node: string;
+  reason: FencingRefusalReason;
+  message: string;
+}
 
 export interface FenceOutcome {
   fenced: FencedNode[];
   started: FailoverRecord[];
+  refused?: FencingRefusal[];
+}
+
+/** The administrator's policy and, per node, what the operator observed of its Lease and confirmations. */
+export interface FencingContext {
+  policy: FencingPolicy;
+  evidence: (node: string) => Omit<ShutdownInput, 'node'>;
 }
 
 type FailedNode = NodeVerdict & { state: 'Failed' };
@@ -35,8 +52,9 @@ export async function fenceFailedNodes(
   fg: FailoverGroup,
   view: GroupView,
   now: Date,
+  fencing: FencingContext,
 ): Promise<FenceOutcome> {
-  const out: FenceOutcome = { fenced: [], started: [] };
+  const out: FenceOutcome = { fenced: [], started: [], refused: [] };
   const already = new Set((fg.status?.fencedNodes ?? []).map((n) => n.name));
   const owner = objectKey(fg);
   for (const verdict of nodesToFence(view.report, view.groupNodes)) {
@@ -51,6 +69,19 @@ export async function fenceFailedNodes(
     }
     const node = view.nodes.find((n) => n.metadata.name === verdict.name);
     if (node === undefined) continue;
+    // Once our taint is on, the clean-up goes on whatever the confirmation does since.
+    const consent = isFencedBy(node, owner)
+      ? { allowed: true as const, evidence: 'fenced before' }
+      : fencingConsent({
+          policy: fencing.policy,
+          node,
+          silentSeconds: verdict.failedForSeconds,
+          shutdown: fencing.evidence(verdict.name),
+        });
+    if (!consent.allowed) {
+      out.refused?.push({ node: verdict.name, reason: consent.reason, message: consent.message });
+      continue;
+    }
     await taintNode(mgr.client, node, owner);
     const onNode = view.pods.filter((p) => p.spec?.nodeName === verdict.name);
     const evicted = await evictPods(mgr.client, onNode);
@@ -61,7 +92,7 @@ export async function fenceFailedNodes(
     mgr.recorder.warning(
       fg,
       'NodeFenced',
-      `node ${verdict.name} silent for ${verdict.failedForSeconds.toFixed(0)} s: tainted out-of-service, ` +
+      `node ${verdict.name} failed (${consent.evidence}): tainted out-of-service, ` +
         `${String(evicted)} pod(s) force-deleted, ${String(detached)} attachment(s) removed`,
     );
   }

@@ -6,6 +6,7 @@ import type { KubeClient } from '../../kube/client.js';
 import { coreTypes } from '../../kube/resource.js';
 import type { Stored, Wire } from '../../kube/wire.js';
 import type { Cache } from '../../runtime/cache.js';
+import { cacheLookup, type AttachmentLookup } from './attached.js';
 import { claimsOf, type Pod } from './workload.js';
 
 export type Node = Stored<V1Node>;
@@ -63,19 +64,56 @@ export async function evictPods(client: KubeClient, pods: readonly Pod[]): Promi
   return pods.length;
 }
 
-/** Deletes the attachments of the pods' volumes to the node, so they can attach elsewhere. */
+/**
+ * The volumes of these claims whose binding both sides confirm: the claim is
+ * Bound, and its PersistentVolume's claimRef names this claim by UID and
+ * namespace. A claim's spec.volumeName alone is what its author wrote (a
+ * tenant may name any volume there), so it never chooses which attachment is
+ * deleted. Pure.
+ */
+export function verifiedVolumes(
+  lookup: Pick<AttachmentLookup, 'claim' | 'volume'>,
+  namespace: string,
+  claims: Iterable<string>,
+): Set<string> {
+  const out = new Set<string>();
+  for (const name of claims) {
+    const volume = verifiedVolume(lookup, namespace, name);
+    if (volume !== undefined) out.add(volume);
+  }
+  return out;
+}
+
+/** A Bound claim's volume and UID, as the claim states them. */
+function boundTo(
+  claim: Stored<V1PersistentVolumeClaim> | undefined,
+): { volume: string; uid: string } | undefined {
+  if (claim?.status?.phase !== 'Bound') return undefined;
+  const volume = claim.spec?.volumeName ?? '';
+  const uid = claim.metadata.uid ?? '';
+  return volume === '' || uid === '' ? undefined : { volume, uid };
+}
+
+function verifiedVolume(
+  lookup: Pick<AttachmentLookup, 'claim' | 'volume'>,
+  namespace: string,
+  name: string,
+): string | undefined {
+  const bound = boundTo(lookup.claim(namespace, name));
+  if (bound === undefined) return undefined;
+  const ref = lookup.volume(bound.volume)?.spec?.claimRef;
+  return ref?.uid === bound.uid && ref.namespace === namespace ? bound.volume : undefined;
+}
+
+/** Deletes the attachments of the pods' verified volumes to the node, so they can attach elsewhere. */
 export async function detachVolumes(
   client: KubeClient,
   cache: Cache,
   node: string,
   pods: readonly Pod[],
 ): Promise<number> {
-  const namespace = pods[0]?.metadata.namespace;
-  const volumes = new Set<string>();
-  for (const claim of claimsOf(pods)) {
-    const pvc = cache.get<Stored<V1PersistentVolumeClaim>>(coreTypes.persistentVolumeClaim, namespace, claim);
-    if (pvc?.spec?.volumeName !== undefined) volumes.add(pvc.spec.volumeName);
-  }
+  const namespace = pods[0]?.metadata.namespace ?? '';
+  const volumes = verifiedVolumes(cacheLookup(cache), namespace, claimsOf(pods));
   const stale = cache.list<Stored<V1VolumeAttachment>>(
     coreTypes.volumeAttachment,
     undefined,

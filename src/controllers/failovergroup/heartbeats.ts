@@ -87,6 +87,15 @@ export class Heartbeats {
     return seen?.watched === true ? seen.at : undefined;
   }
 
+  /**
+   * The renewTime the node's Lease states (the kubelet's clock): compared
+   * only with times other cluster components state, never with the operator's.
+   */
+  renewTimeOf(node: string): Date | undefined {
+    const ms = Date.parse(this.seen.get(node)?.renewTime ?? '');
+    return Number.isNaN(ms) ? undefined : new Date(ms);
+  }
+
   /** Seconds between this node's last two watched renewals; undefined until measured. */
   intervalOf(node: string): number | undefined {
     return this.seen.get(node)?.interval;

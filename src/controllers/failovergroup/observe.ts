@@ -13,14 +13,14 @@ import {
   type NodeObservation,
 } from './health.js';
 import { nodeLeaseNamespace, type Heartbeats } from './heartbeats.js';
-import { groupPods, workloadSelector, type Pod } from './workload.js';
+import { boundNodeOf, groupPods, workloadSelector, type Pod } from './workload.js';
 
 export const zoneLabel = 'topology.kubernetes.io/zone';
 
 export interface GroupView {
   pods: Pod[];
   nodes: Node[];
-  /** Nodes the group's pods are bound to. */
+  /** Nodes the group's pods were scheduled to or started on (boundNodeOf), not merely named in spec.nodeName. */
   groupNodes: Set<string>;
   report: HealthReport;
   workloadFound: boolean;
@@ -77,7 +77,7 @@ export function observeGroup(cache: Cache, heartbeats: Heartbeats, fg: FailoverG
     viewLiveSince: viewLiveSince(cache, now),
   };
   const report = assessNodes(health);
-  const groupNodes = new Set(pods.map((p) => p.spec?.nodeName).filter((n): n is string => n !== undefined));
+  const groupNodes = new Set(pods.map(boundNodeOf).filter((n): n is string => n !== undefined));
   const verdictChangeSeconds = secondsUntilVerdictChange(health, groupNodes);
   const backSince = new Map<string, Date>();
   const renewedAt = new Map<string, Date>();

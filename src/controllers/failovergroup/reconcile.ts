@@ -10,7 +10,8 @@ import type { ReconcileRequest } from '../../runtime/controller.js';
 import type { Manager } from '../../runtime/manager.js';
 import { done, requeueAfter, soonest, type Result } from '../../runtime/result.js';
 import { writeStatus } from '../../runtime/status.js';
-import { fenceFailedNodes } from './fence-step.js';
+import { fencingRefusalReasons } from './consent.js';
+import { fenceFailedNodes, type FencingContext } from './fence-step.js';
 import { ensureFinalizer, finalizeGroup } from './finalize-step.js';
 import type { Heartbeats } from './heartbeats.js';
 import { observeGroup, type GroupView } from './observe.js';
@@ -23,6 +24,7 @@ import { handleZoneLoss, type ZoneOutcome } from './zone-step.js';
 export async function reconcileFailoverGroup(
   mgr: Manager,
   heartbeats: Heartbeats,
+  fencing: FencingContext,
   req: ReconcileRequest,
 ): Promise<Result> {
   const found = mgr.cache.get<FailoverGroup>(failoverGroupType, req.namespace, req.name);
@@ -33,7 +35,7 @@ export async function reconcileFailoverGroup(
   const now = mgr.clock.now();
 
   const view = observeGroup(mgr.cache, heartbeats, fg, now);
-  const fenced = await fenceFailedNodes(mgr, fg, view, now);
+  const fenced = await fenceFailedNodes(mgr, fg, view, now, fencing);
   const zone = await zoneStep(mgr, fg, view, fenced.started, now);
   const released = await releaseRecoveredNodes(mgr, fg, view);
   const status = computeStatus({ fg, view, fenced, released, now, zone });
@@ -69,6 +71,7 @@ function announce(mgr: Manager, fg: FailoverGroup, status: FailoverGroupStatus):
   announceMove(mgr, fg, status);
   announceCompletion(mgr, fg, status);
   announceMissingWorkload(mgr, fg, status);
+  announceFencingRefusal(mgr, fg, status);
   const degraded = status.conditions?.find((c) => c.type === 'Degraded');
   const was = fg.status?.conditions?.find((c) => c.type === 'Degraded');
   if (degraded === undefined || !refusalReasons.has(degraded.reason)) return;
@@ -86,6 +89,17 @@ function announceMissingWorkload(mgr: Manager, fg: FailoverGroup, status: Failov
     'WorkloadNotFound',
     `${ready.message ?? ''}; nothing is protected until it exists`,
   );
+}
+
+const fencingRefusals = new Set<string>(Object.values(fencingRefusalReasons));
+
+// A failed node the operator may not fence: said once per reason, with what would let it.
+function announceFencingRefusal(mgr: Manager, fg: FailoverGroup, status: FailoverGroupStatus): void {
+  const degraded = status.conditions?.find((c) => c.type === 'Degraded');
+  const was = fg.status?.conditions?.find((c) => c.type === 'Degraded');
+  if (degraded === undefined || !fencingRefusals.has(degraded.reason) || degraded.reason === was?.reason)
+    return;
+  mgr.recorder.warning(fg, degraded.reason, degraded.message ?? '');
 }
 
 function announceZoneLoss(mgr: Manager, fg: FailoverGroup, status: FailoverGroupStatus): void {

@@ -217,6 +217,22 @@ function fencedNodesOf(prior: FailoverGroupStatus, input: StatusInput): FencedNo
   ];
 }
 
+/**
+ * What Degraded reports, when something refuses: the zone step's refusal, or
+ * why a failed node is not fenced. A zone step that only waits for fencing
+ * says less than the reason fencing waits, so that reason wins then.
+ */
+function refusalOf(input: StatusInput): { reason: string; message: string } | undefined {
+  const zone = input.zone?.refusal;
+  const refused = input.fenced.refused ?? [];
+  const fencing =
+    refused.length === 0
+      ? undefined
+      : { reason: refused[0]?.reason ?? '', message: refused.map((r) => r.message).join('; ') };
+  if (zone !== undefined && (zone.reason !== 'WaitingForFencing' || fencing === undefined)) return zone;
+  return fencing;
+}
+
 export function computeStatus(input: StatusInput): FailoverGroupStatus {
   const { fg, view, fenced, now } = input;
   const prior = fg.status ?? {};
@@ -224,7 +240,7 @@ export function computeStatus(input: StatusInput): FailoverGroupStatus {
   const names = new Set(fencedNodes.map((n) => n.name));
   const { last: newest, history } = mergeFailovers(prior, fenced.started, input.zone);
   const last = newest === undefined ? undefined : completeIfRecovered(newest, view, names, now);
-  const refusal = input.zone?.refusal;
+  const refusal = refusalOf(input);
   const degraded = refusal?.message ?? degradedMessage(view);
   const zone = activeZone(view) ?? prior.activeZone;
   const phase = phaseOf(last, degraded, zone, fg.spec.zones[0]);

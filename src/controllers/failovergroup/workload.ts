@@ -35,3 +35,31 @@ export function claimsOf(pods: readonly Pod[]): Set<string> {
       if (v.persistentVolumeClaim) out.add(v.persistentVolumeClaim.claimName);
   return out;
 }
+
+/**
+ * The node a pod makes one of the group's: its spec.nodeName, but only once
+ * something a tenant cannot write says the pod belongs there. A tenant may
+ * create a pod with spec.nodeName set to any node (the scheduler is skipped);
+ * counted blindly, that would let one namespace aim fencing at another's node.
+ * The pod's status is wiped on create and written only through pods/status and
+ * pods/binding: PodScheduled True is set when the scheduler binds the pod and
+ * by the kubelet, startTime and containerStatuses only by the kubelet (or the
+ * simulated one) that started it. A finished pod holds nothing on its node.
+ */
+export function boundNodeOf(pod: Pod): string | undefined {
+  const node = pod.spec?.nodeName ?? '';
+  if (node === '' || isFinished(pod)) return undefined;
+  return wasScheduled(pod) || wasStarted(pod) ? node : undefined;
+}
+
+function isFinished(pod: Pod): boolean {
+  return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+}
+
+function wasScheduled(pod: Pod): boolean {
+  return pod.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'True') ?? false;
+}
+
+function wasStarted(pod: Pod): boolean {
+  return pod.status?.startTime !== undefined || (pod.status?.containerStatuses ?? []).length > 0;
+}

@@ -1,10 +1,14 @@
 // An API server outage longer than the detection time stops every node's
 // Lease updates at once. That is the operator's partition, not a node
-// failure: nothing may be fenced and no pod moved.
+// failure: nothing may be fenced and no pod moved. The operator runs in
+// LeaseSilence mode, where Lease silence alone would fence: the default mode
+// would fence nothing here for want of a shutdown confirmation, and prove
+// nothing about the partition guard.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import type { FailoverGroup } from '../../../src/api/v1alpha1/types.generated.js';
+import { defaultFencingPolicy } from '../../../src/controllers/failovergroup/consent.js';
 import { registerFailoverGroup } from '../../../src/controllers/failovergroup/controller.js';
 import { outOfServiceTaint } from '../../../src/controllers/failovergroup/fence.js';
 import { failoverGroupType } from '../../../src/controllers/failovergroup/types.js';
@@ -24,7 +28,10 @@ test('an API server restart longer than detectionSeconds fences nothing and move
   const running = await startTestManager(t, {
     namespaces: [ns],
     register: (mgr) => {
-      registerFailoverGroup(mgr, { concurrency: 2 });
+      registerFailoverGroup(mgr, {
+        concurrency: 2,
+        fencing: { ...defaultFencingPolicy, mode: 'LeaseSilence' },
+      });
     },
   });
   await kc.makeApiClient(AppsV1Api).createNamespacedStatefulSet({

@@ -2,6 +2,9 @@
 // (the StatefulSet waits for a kubelet that is gone). With a FailoverGroup the
 // operator fences the node, the pod is recreated on the other node of the
 // zone, its volume reattaches there, and the taint goes when the node returns.
+// The operator runs in its default fencing mode (ConfirmedShutdown): the test
+// bed confirms each death the way a fencing agent that powered the node off
+// would, a second after its Lease went quiet.
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
@@ -9,7 +12,12 @@ import type { FailoverGroup } from '../../../src/api/v1alpha1/types.generated.js
 import { registerFailoverGroup } from '../../../src/controllers/failovergroup/controller.js';
 import { outOfServiceTaint } from '../../../src/controllers/failovergroup/fence.js';
 import { failoverGroupType } from '../../../src/controllers/failovergroup/types.js';
-import { failTestNode, requireOwnCluster, restoreTestNode } from '../../support/control.js';
+import {
+  confirmTestShutdown,
+  failTestNode,
+  requireOwnCluster,
+  restoreTestNode,
+} from '../../support/control.js';
 import { ensureCrds } from '../../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
 import type { KubeClient } from '../../../src/kube/client.js';
@@ -70,6 +78,7 @@ test('a FailoverGroup fences a dead node and its StatefulSet pod runs again in t
 
   await failTestNode(node);
   const failedAt = Date.now();
+  await confirmTestShutdown(node);
   const moved = await eventually(
     'db-0 Running on another node',
     async () => {
@@ -165,6 +174,7 @@ test('a FailoverGroup deleted while its node is fenced lifts its taint and goes;
     ((await core.readNode({ name: node })).spec?.taints ?? []).some((x) => x.key === outOfServiceTaint.key);
 
   await failTestNode(node);
+  await confirmTestShutdown(node);
   await eventually('the dead node fenced', tainted, { timeoutMs: 60_000 });
   const readyStatus = async (): Promise<string | undefined> =>
     (await core.readNode({ name: node })).status?.conditions?.find((c) => c.type === 'Ready')?.status;

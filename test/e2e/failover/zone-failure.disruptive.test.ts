@@ -3,6 +3,8 @@
 // fences, rebinds the claim the pod mounts to the standby's volume, and the pod
 // runs in the surviving zone on the backup's bytes; the old volume is kept.
 // With a backup older than maxDataLossSeconds it refuses and touches nothing.
+// The operator runs in its default fencing mode: the lost zone's nodes are
+// confirmed shut down as a fencing agent would (shutDownTestZone).
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import {
@@ -24,7 +26,7 @@ import { registerStatefulVolume } from '../../../src/controllers/statefulvolume/
 import { registerVolumeBackup } from '../../../src/controllers/volumebackup/controller.js';
 import type { KubeClient } from '../../../src/kube/client.js';
 import { storageClassName } from '../../support/claims.js';
-import { failTestZone, nodesOfZone, requireOwnCluster, restoreTestZone } from '../../support/control.js';
+import { nodesOfZone, requireOwnCluster, restoreTestZone, shutDownTestZone } from '../../support/control.js';
 import { ensureCrds } from '../../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
 import { startTestManager, testClient } from '../../support/operator.js';
@@ -302,7 +304,7 @@ test('zone loss: the standby in zone-b is promoted and the pod runs there on the
   const read = await createGroup(bed, 3600);
   cleanupZone(t, core, ns);
 
-  await failTestZone('zone-a');
+  await shutDownTestZone('zone-a');
   const failedAt = Date.now();
   const moved = await eventually(
     'db-0 Running in zone-b',
@@ -344,7 +346,7 @@ test('zone loss with a backup older than maxDataLossSeconds: no promotion, nothi
   const read = await createGroup(bed, 1);
   cleanupZone(t, core, ns);
 
-  await failTestZone('zone-a');
+  await shutDownTestZone('zone-a');
   const status = await eventually(
     'a DataLossTooLarge condition',
     async () => {
@@ -391,7 +393,7 @@ test('zone loss without a standby: a volume is restored in zone-b from the newes
   const read = await createGroup(bed, 3600);
   cleanupZone(t, core, ns);
 
-  await failTestZone('zone-a');
+  await shutDownTestZone('zone-a');
   await eventually(
     'db-0 Running in zone-b',
     async () => {
@@ -420,7 +422,7 @@ test('zone loss with Manual promotion waits for the promote annotation, then pro
   const read = await createGroup(bed, 3600, 'Manual');
   cleanupZone(t, core, ns);
 
-  await failTestZone('zone-a');
+  await shutDownTestZone('zone-a');
   await eventually(
     'a ManualPromotion condition',
     async () =>
@@ -487,7 +489,7 @@ test('failback Automatic: once zone-a is back, a fresh backup moves the group ho
   const read = await createGroup(bed, 3600, 'Automatic', { failback: 'Automatic', failbackDelaySeconds: 5 });
   cleanupZone(t, core, ns);
 
-  await failTestZone('zone-a');
+  await shutDownTestZone('zone-a');
   await eventually('db-0 Running in zone-b', async () => (await podZone(core, ns)) === 'zone-b', {
     timeoutMs: 240_000,
     intervalMs: 1000,

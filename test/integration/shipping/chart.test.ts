@@ -219,3 +219,22 @@ test('two replicas without leader election are refused', async () => {
   assert.notEqual(result.code, 0);
   assert.match(result.stderr, /replicaCount > 1 needs leaderElection.enabled/);
 });
+
+test('fencing is set by the chart: the safe mode by default, the values reach the flags, a bad mode refused', async () => {
+  const argsOf = async (...set: string[]): Promise<string[]> =>
+    podSpec(one(await render(...set), 'Deployment')).containers[0]?.args ?? [];
+  const defaults = await argsOf();
+  assert.ok(defaults.includes('--fencing-mode=ConfirmedShutdown'), defaults.join(' '));
+  assert.ok(defaults.includes('--fencing-node-selector='), 'empty: every node');
+  const set = await argsOf(
+    '--set',
+    'fencing.mode=LeaseSilence',
+    '--set-string',
+    'fencing.nodeSelector=pool=db',
+  );
+  assert.ok(set.includes('--fencing-mode=LeaseSilence'), set.join(' '));
+  assert.ok(set.includes('--fencing-node-selector=pool=db'), set.join(' '));
+  const bad = await helm(['template', 'svo', chartDir, '--set', 'fencing.mode=Always']);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /at '\/fencing\/mode': value must be one of 'ConfirmedShutdown'/);
+});

@@ -110,6 +110,7 @@ test('config/default renders: namespace, CRDs, RBAC generated from permissions.t
     '--leader-elect',
     '--metrics-bind-address=:8080',
     '--health-probe-bind-address=:8081',
+    '--fencing-mode=ConfirmedShutdown',
   ]);
   assert.deepEqual(unknownFlags(manager.args), []);
   assert.deepEqual(manager.env?.find((e) => e.name === 'POD_NAMESPACE')?.valueFrom, {

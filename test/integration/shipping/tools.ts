@@ -172,6 +172,8 @@ export const operatorFlags: readonly string[] = [
   '--backup-create-qps',
   '--backup-create-burst',
   '--backup-max-in-flight',
+  '--fencing-mode',
+  '--fencing-node-selector',
   '--help',
 ];
 
