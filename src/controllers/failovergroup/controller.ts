@@ -9,6 +9,7 @@ import { objectKey, type KubeObject } from '../../kube/wire.js';
 import type { Manager } from '../../runtime/manager.js';
 import { Heartbeats, nodeLeaseNamespace } from './heartbeats.js';
 import { reconcileFailoverGroup } from './reconcile.js';
+import { statefulVolumeType } from '../kinds.js';
 import { failoverGroupType } from './types.js';
 
 export function registerFailoverGroup(mgr: Manager, config: Pick<OperatorConfig, 'concurrency'>): void {
@@ -27,6 +28,16 @@ export function registerFailoverGroup(mgr: Manager, config: Pick<OperatorConfig,
       { type: coreTypes.pod, map: groupsIn },
       { type: coreTypes.statefulSet, map: groupsIn },
       { type: coreTypes.deployment, map: groupsIn },
+      // A volume reporting progress on a promotion wakes the groups whose status records one for it.
+      {
+        type: statefulVolumeType,
+        map: (obj) =>
+          mgr.cache
+            .list<FailoverGroup>(failoverGroupType, obj.metadata.namespace, (g) =>
+              (g.status?.promotions ?? []).some((p) => p.volume.uid === obj.metadata.uid),
+            )
+            .map(objectKey),
+      },
       // Read from the cache only: a failover in progress is looked at every second anyway.
       { type: coreTypes.persistentVolumeClaim, map: () => [] },
       { type: coreTypes.persistentVolume, map: () => [] },
