@@ -9,6 +9,7 @@ import {
   time,
   zoneName,
 } from './common.js';
+import { promotionRecord } from './promotion.js';
 import { array, integer, number, object, required, string, type KindDefinition } from './schema.js';
 
 const volumes = object(
@@ -195,6 +196,13 @@ const status = object(
       'Nodes fenced by the operator and not yet recovered. The taint is removed when the node is Ready again.',
       fencedNode,
       { listType: 'map', listMapKeys: ['name'], maxItems: 64 },
+    ),
+    promotions: array(
+      'The promotions this group decided and that are not finished yet, one per StatefulVolume. Only the ' +
+        'operator writes status; the StatefulVolume controller carries each record out on its own claims and ' +
+        'volumes, and the record is removed once the volume reports it Completed.',
+      promotionRecord,
+      { maxItems: 64 },
     ),
   },
   { tsName: 'FailoverGroupStatus' },

@@ -1,6 +1,7 @@
 // StatefulVolume: one logical volume, its claim, its standby replicas in other
 // zones and where it is attached.
 import { conditions, labelKey, objectName, observedGeneration, quantity, time, zoneName } from './common.js';
+import { volumePromotion } from './promotion.js';
 import {
   array,
   immutableField,
@@ -18,6 +19,7 @@ const conditionTypes = {
   ReplicasInSync: 'every standby holds the newest backup',
   Attached: 'a pod mounts the primary claim',
   Resizing: 'an expansion of the claim is in progress',
+  Promoting: 'a FailoverGroup’s promotion is being carried out on the claims, or was refused',
 };
 
 const accessMode = string('A PersistentVolumeClaim access mode.', {
@@ -243,6 +245,7 @@ const status = object(
       },
       { tsName: 'AttachmentStatus' },
     ),
+    promotion: volumePromotion,
   },
   { tsName: 'StatefulVolumeStatus' },
 );

@@ -48,6 +48,8 @@ export const statefulVolumeConditions = {
   Attached: 'Attached',
   /** True when an expansion of the claim is in progress. */
   Resizing: 'Resizing',
+  /** True when a FailoverGroup’s promotion is being carried out on the claims, or was refused. */
+  Promoting: 'Promoting',
 } as const;
 export type StatefulVolumeConditionType = keyof typeof statefulVolumeConditions;
 
@@ -432,6 +434,98 @@ export interface AttachmentStatus {
   interruptedAt?: string;
 }
 
+/** The FailoverGroup whose record this is, in this namespace. */
+export interface ObjectIdentity {
+  /** Name of the object. */
+  name: string;
+  /** UID of the object: only this very object is touched, never a newer one of the same name. */
+  uid?: string;
+}
+
+/** Why: ZoneFailure (the active zone is lost), Failback or Manual (a planned move). */
+export type PromotionReason = (typeof promotionReasonValues)[number];
+export const promotionReasonValues = ['ZoneFailure', 'Failback', 'Manual'] as const;
+
+/**
+ * One StatefulVolume rebound to a copy in another zone: the claim the workload mounts is replaced
+ * by a claim of the same name on the standby’s volume. Every object is named with its UID; the
+ * StatefulVolume controller touches nothing else, and only objects of the StatefulVolume’s own
+ * namespace.
+ */
+export interface PromotionRecord {
+  /** The StatefulVolume, in the namespace of the record’s owner. */
+  volume: ObjectIdentity;
+  /** Why: ZoneFailure (the active zone is lost), Failback or Manual (a planned move). */
+  reason: PromotionReason;
+  /** The zone the volume moves to. */
+  zone: string;
+  /** When the promotion was decided; with the group it identifies the record. */
+  startedAt: string;
+  /** The primary claim when the promotion began: only this object is deleted. */
+  oldClaim?: ObjectIdentity;
+  /** The PersistentVolume the old claim was bound to; set to Retain and kept. */
+  oldVolume?: ObjectIdentity;
+  /**
+   * The standby claim whose volume is promoted. Its UID is absent while the claim is still to be
+   * restored from restoreFrom.
+   */
+  standbyClaim: ObjectIdentity;
+  /**
+   * The standby claim’s PersistentVolume, which becomes the primary’s. Absent while it is still to
+   * be restored.
+   */
+  standbyVolume?: ObjectIdentity;
+  /**
+   * No standby existed in the zone: the standby claim is first restored from this VolumeBackup of
+   * the volume.
+   */
+  restoreFrom?: string;
+  /** The VolumeBackup the promoted data came from. */
+  sourceBackup?: string;
+  /** When that backup captured the data, for the data loss window. */
+  backupTakenAt?: string;
+}
+
+/**
+ * Accepted: the record is taken, nothing touched yet; Restoring: the standby claim is being
+ * restored from a backup; Rebinding: the claims are being rebound; Completed: the claim holds the
+ * promoted volume; Refused: a check failed and nothing more is done (see the Promoting condition).
+ */
+export type VolumePromotionPhase = (typeof volumePromotionPhaseValues)[number];
+export const volumePromotionPhaseValues = [
+  'Accepted',
+  'Restoring',
+  'Rebinding',
+  'Completed',
+  'Refused',
+] as const;
+
+/**
+ * The promotion this volume follows or followed last, as its FailoverGroup recorded it, and how far
+ * it got. Written by the StatefulVolume controller, which alone changes the volume’s claims and
+ * PersistentVolumes.
+ */
+export interface VolumePromotionStatus {
+  /** The FailoverGroup whose record this is, in this namespace. */
+  group: ObjectIdentity;
+  /**
+   * One StatefulVolume rebound to a copy in another zone: the claim the workload mounts is replaced
+   * by a claim of the same name on the standby’s volume. Every object is named with its UID; the
+   * StatefulVolume controller touches nothing else, and only objects of the StatefulVolume’s own
+   * namespace.
+   */
+  record: PromotionRecord;
+  /**
+   * Accepted: the record is taken, nothing touched yet; Restoring: the standby claim is being
+   * restored from a backup; Rebinding: the claims are being rebound; Completed: the claim holds the
+   * promoted volume; Refused: a check failed and nothing more is done (see the Promoting
+   * condition).
+   */
+  phase: VolumePromotionPhase;
+  /** What the promotion waits for now, or why it was refused. */
+  message?: string;
+}
+
 /** The state of the volume as last observed by the operator. */
 export interface StatefulVolumeStatus {
   /**
@@ -446,7 +540,8 @@ export interface StatefulVolumeStatus {
    * The latest observations of the object's state. Types: Ready (the primary is bound and every
    * standby is in sync); Provisioned (the primary claim exists and is bound); ReplicasInSync (every
    * standby holds the newest backup); Attached (a pod mounts the primary claim); Resizing (an
-   * expansion of the claim is in progress).
+   * expansion of the claim is in progress); Promoting (a FailoverGroup’s promotion is being carried
+   * out on the claims, or was refused).
    */
   conditions?: Condition[];
   /** The metadata.generation of the StatefulVolume that this status describes. */
@@ -464,6 +559,12 @@ export interface StatefulVolumeStatus {
    * from node to node.
    */
   attachment?: AttachmentStatus;
+  /**
+   * The promotion this volume follows or followed last, as its FailoverGroup recorded it, and how
+   * far it got. Written by the StatefulVolume controller, which alone changes the volume’s claims
+   * and PersistentVolumes.
+   */
+  promotion?: VolumePromotionStatus;
 }
 
 /** A label key, an operator and values; the label of a selected object must satisfy it. */
@@ -947,4 +1048,10 @@ export interface FailoverGroupStatus {
    * again.
    */
   fencedNodes?: FencedNode[];
+  /**
+   * The promotions this group decided and that are not finished yet, one per StatefulVolume. Only
+   * the operator writes status; the StatefulVolume controller carries each record out on its own
+   * claims and volumes, and the record is removed once the volume reports it Completed.
+   */
+  promotions?: PromotionRecord[];
 }

@@ -12,6 +12,7 @@ import type { FencingContext } from './fence-step.js';
 import { Heartbeats, nodeLeaseNamespace } from './heartbeats.js';
 import { reconcileFailoverGroup } from './reconcile.js';
 import { ShutdownSightings } from './shutdown.js';
+import { statefulVolumeType } from '../kinds.js';
 import { failoverGroupType } from './types.js';
 
 /** Without a fencing policy (tests, benchmarks) the operator's default: ConfirmedShutdown on every node. */
@@ -44,6 +45,16 @@ export function registerFailoverGroup(
       { type: coreTypes.pod, map: groupsIn },
       { type: coreTypes.statefulSet, map: groupsIn },
       { type: coreTypes.deployment, map: groupsIn },
+      // A volume reporting progress on a promotion wakes the groups whose status records one for it.
+      {
+        type: statefulVolumeType,
+        map: (obj) =>
+          mgr.cache
+            .list<FailoverGroup>(failoverGroupType, obj.metadata.namespace, (g) =>
+              (g.status?.promotions ?? []).some((p) => p.volume.uid === obj.metadata.uid),
+            )
+            .map(objectKey),
+      },
       // Read from the cache only: a failover in progress is looked at every second anyway.
       { type: coreTypes.persistentVolumeClaim, map: () => [] },
       { type: coreTypes.persistentVolume, map: () => [] },

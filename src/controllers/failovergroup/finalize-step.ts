@@ -1,19 +1,27 @@
 // Step: a FailoverGroup being deleted first finishes what it started. A
-// promotion half done leaves a StatefulVolume whose claim is being rebound
-// (its controller waits while the record is there), and a fenced node keeps
-// a taint that nobody else would remove. The finalizer holds the group until
-// both are settled; a promotion that cannot go on is reported, not abandoned,
-// because giving it up could leave the workload's claim on no data at all.
-import type { FailoverGroup } from '../../api/v1alpha1/types.generated.js';
+// promotion recorded in its status is being carried out by the StatefulVolume
+// controller, which follows the record while the group exists; and a fenced
+// node keeps a taint that nobody else would remove. The finalizer holds the
+// group until every recorded promotion is Completed (or its volume refused it
+// before touching the claim, or is gone) and its taints are lifted. A
+// promotion that cannot go on is reported, not abandoned, because giving it up
+// could leave the workload's claim on no data at all.
+import type {
+  FailoverGroup,
+  FailoverGroupStatus,
+  PromotionRecord,
+  StatefulVolume,
+} from '../../api/v1alpha1/types.generated.js';
 import { objectKey } from '../../kube/wire.js';
 import { addFinalizer, hasFinalizer, removeFinalizer } from '../../runtime/finalizers.js';
 import type { Manager } from '../../runtime/manager.js';
 import { done, requeueAfter, type Result } from '../../runtime/result.js';
 import { coreTypes } from '../../kube/resource.js';
 import { isFencedBy, untaintNode, type Node } from './fence.js';
-import { promoteVolume, readRecord } from './promote-step.js';
+import { statefulVolumeType } from '../kinds.js';
+import { livePromotions, progressOf } from './promotions.js';
 import { failoverGroupType } from './types.js';
-import { groupVolumes } from './zone-step.js';
+import { writeStatus } from '../../runtime/status.js';
 
 export const failoverCleanup = 'storage.stateful.dev/failover-cleanup';
 
@@ -25,20 +33,47 @@ export async function ensureFinalizer(mgr: Manager, fg: FailoverGroup): Promise<
 
 type Settled = { kind: 'done' } | { kind: 'progress' } | { kind: 'stuck'; message: string };
 
-/** Carries every recorded promotion of the group's volumes on, from the record alone. */
+/** Whether a record still holds the group: not while its volume is done, gone, or refused it. */
+async function holds(
+  mgr: Manager,
+  fg: FailoverGroup,
+  record: PromotionRecord,
+): Promise<false | { stuck?: string }> {
+  const vol = await mgr.client.find<StatefulVolume>(
+    statefulVolumeType,
+    fg.metadata.namespace,
+    record.volume.name,
+  );
+  const progress = progressOf(fg, record, vol);
+  if (progress.kind === 'completed' || progress.kind === 'gone') return false;
+  // A refusal touches nothing more: the volume is released.
+  if (progress.kind === 'stuck' && progress.reason === 'PromotionRefused') return false;
+  return progress.kind === 'stuck' ? { stuck: progress.message } : {};
+}
+
+/**
+ * Waits for every recorded promotion to end, dropping each record once its
+ * volume reports it Completed, refused it (a refusal touches nothing more, so
+ * the volume is released), or is gone.
+ */
 async function finishPromotions(mgr: Manager, fg: FailoverGroup): Promise<Settled> {
-  for (const vol of await groupVolumes(mgr, fg)) {
-    const record = readRecord(vol);
-    if (record === undefined) continue;
-    const result = await promoteVolume(mgr.client, vol, {
-      zone: record.zone,
-      standbyClaim: record.standbyClaim,
-    });
-    if (result.kind === 'stuck')
-      return { kind: 'stuck', message: `StatefulVolume ${vol.metadata.name ?? ''}: ${result.message}` };
-    if (result.kind === 'progress') return { kind: 'progress' };
+  const live = await livePromotions(mgr, fg);
+  if (live.length === 0) return { kind: 'done' };
+  const keep: PromotionRecord[] = [];
+  let stuck: string | undefined;
+  for (const record of live) {
+    const held = await holds(mgr, fg, record);
+    if (held === false) continue;
+    keep.push(record);
+    stuck ??= held.stuck;
   }
-  return { kind: 'done' };
+  if (keep.length !== live.length) {
+    const { promotions: _, ...rest } = fg.status ?? {};
+    const status: FailoverGroupStatus = keep.length > 0 ? { ...rest, promotions: keep } : rest;
+    await writeStatus(mgr.client, failoverGroupType, fg, status, mgr.cache);
+    return { kind: 'progress' };
+  }
+  return stuck !== undefined ? { kind: 'stuck', message: stuck } : { kind: 'progress' };
 }
 
 /**

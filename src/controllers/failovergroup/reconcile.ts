@@ -43,6 +43,7 @@ export async function reconcileFailoverGroup(
   if (written) {
     recordMetrics(mgr, fg, status, fenced.fenced.length);
     announce(mgr, fg, status);
+    announcePromotions(mgr, fg, zone);
   }
 
   if (zone.busy === true) return requeueAfter(1_000);
@@ -77,6 +78,27 @@ function announce(mgr: Manager, fg: FailoverGroup, status: FailoverGroupStatus):
   if (degraded === undefined || !refusalReasons.has(degraded.reason)) return;
   if (degraded.reason !== was?.reason)
     mgr.recorder.warning(fg, 'PromotionRefused', `${degraded.reason}: ${degraded.message}`);
+}
+
+/** Records added (a restore asked for) and records dropped because their volume finished, once status says so. */
+function announcePromotions(mgr: Manager, fg: FailoverGroup, zone: ZoneOutcome): void {
+  const before = new Set((fg.status?.promotions ?? []).map((p) => `${p.volume.uid ?? ''}@${p.startedAt}`));
+  for (const p of zone.promotions ?? []) {
+    if (p.restoreFrom === undefined || before.has(`${p.volume.uid ?? ''}@${p.startedAt}`)) continue;
+    mgr.recorder.normal(
+      fg,
+      'RestoringFromBackup',
+      `no standby of ${p.volume.name} in ${p.zone}: its StatefulVolume restores one there from backup ` +
+        `${p.restoreFrom}, then promotes it`,
+    );
+  }
+  for (const p of zone.promoted ?? [])
+    mgr.recorder.normal(
+      fg,
+      'StandbyPromoted',
+      `claim ${p.oldClaim?.name ?? p.volume.name} of StatefulVolume ${p.volume.name} now uses the standby's volume ` +
+        `in ${p.zone}; the old primary's volume is kept (Retain)`,
+    );
 }
 
 // A group whose workload is not there protects nothing: said once, when it starts.
@@ -149,6 +171,7 @@ function announceCompletion(mgr: Manager, fg: FailoverGroup, status: FailoverGro
 }
 
 const refusalReasons = new Set([
+  'PromotionRefused',
   'NoHealthyZone',
   'NoStandby',
   'DataLossTooLarge',

@@ -1,29 +1,21 @@
-// Step: the active zone is lost and the next zone holds no standby. With
+// Decision: the active zone is lost and the next zone holds no standby. With
 // promotion Automatic (or a person's promote annotation) and the newest Ready
-// backup of every volume recent enough, a claim is restored from that backup
-// in the first healthy zone. It is labelled like a standby of that zone, so
-// once Bound the ordinary promotion takes it. It is owned by the group, not
-// the StatefulVolume, whose controller would remove a standby its placement
-// does not want.
-import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
+// backup of every volume recent enough, the group promotes into the first
+// healthy zone anyway: each volume's record then names the backup, and the
+// StatefulVolume controller restores a standby claim from it (owned by the
+// volume, labelled restored-for) before rebinding to it. This step only
+// decides; it writes nothing.
 import type { FailoverGroup, StatefulVolume, VolumeBackup } from '../../api/v1alpha1/types.generated.js';
-import { isAlreadyExists } from '../../kube/errors.js';
-import { coreTypes } from '../../kube/resource.js';
-import type { Stored } from '../../kube/wire.js';
 import type { Manager } from '../../runtime/manager.js';
 import { volumeBackupType } from '../kinds.js';
-import { claimNameOf, desiredClaim } from '../statefulvolume/claim.js';
-import { sourceBackupLabel, standbyClaimName } from '../statefulvolume/standbys.js';
 import { isNodeReady } from './fence.js';
 import type { GroupView } from './observe.js';
 import { zoneLabel } from './observe.js';
 
-/** On a claim restored for a promotion: the StatefulVolume it stands in for. */
-export const restoredForLabel = 'storage.stateful.dev/restored-for';
-
 export type RestoreOutcome =
   | { kind: 'none' }
-  | { kind: 'restoring'; zone: string; message: string }
+  /** Promote into zone, restoring from backups; backupAt is the oldest of them. */
+  | { kind: 'restore'; zone: string; backupAt: Date | undefined }
   | { kind: 'refused'; reason: string; message: string };
 
 function backupTime(b: VolumeBackup): Date | undefined {
@@ -31,7 +23,7 @@ function backupTime(b: VolumeBackup): Date | undefined {
   return at === undefined ? undefined : new Date(at);
 }
 
-function newestReady(backups: readonly VolumeBackup[], vol: StatefulVolume): VolumeBackup | undefined {
+export function newestReady(backups: readonly VolumeBackup[], vol: StatefulVolume): VolumeBackup | undefined {
   const ready = backups.filter(
     (b) =>
       b.spec.volumeName === vol.metadata.name &&
@@ -60,63 +52,6 @@ function targetZone(
   return undefined;
 }
 
-function restoreClaimFor(
-  fg: FailoverGroup,
-  vol: StatefulVolume,
-  at: { zone: string; node: string },
-  backup: VolumeBackup,
-): Stored<V1PersistentVolumeClaim> {
-  const backupName = backup.metadata.name ?? '';
-  const claim = desiredClaim(vol, {
-    name: standbyClaimName(claimNameOf(vol), at.zone, backupName),
-    role: 'Standby',
-    zone: at.zone,
-    pinNode: at.node,
-    dataSource: {
-      apiGroup: 'snapshot.storage.k8s.io',
-      kind: 'VolumeSnapshot',
-      name: backup.status?.volumeSnapshotName ?? '',
-    },
-  });
-  const restoreSize = backup.status?.restoreSize;
-  if (restoreSize !== undefined) claim.spec.resources = { requests: { storage: restoreSize } };
-  claim.metadata.labels[sourceBackupLabel] = backupName;
-  claim.metadata.labels[restoredForLabel] = vol.metadata.name ?? '';
-  claim.metadata.ownerReferences = [
-    {
-      apiVersion: fg.apiVersion,
-      kind: 'FailoverGroup',
-      name: fg.metadata.name ?? '',
-      uid: fg.metadata.uid ?? '',
-      controller: true,
-      blockOwnerDeletion: true,
-    },
-  ];
-  return claim as Stored<V1PersistentVolumeClaim>;
-}
-
-async function restoreClaim(
-  mgr: Manager,
-  fg: FailoverGroup,
-  vol: StatefulVolume,
-  at: { zone: string; node: string },
-  backup: VolumeBackup,
-): Promise<void> {
-  const claim = restoreClaimFor(fg, vol, at, backup);
-  try {
-    await mgr.client.create(coreTypes.persistentVolumeClaim, claim);
-  } catch (err) {
-    if (!isAlreadyExists(err)) throw err;
-    return;
-  }
-  mgr.recorder.normal(
-    fg,
-    'RestoringFromBackup',
-    `no standby of ${vol.metadata.name ?? ''} in ${at.zone}: restoring claim ${claim.metadata.name ?? ''} ` +
-      `there from backup ${backup.metadata.name ?? ''}`,
-  );
-}
-
 function tooOld(
   fg: FailoverGroup,
   zone: string,
@@ -137,8 +72,9 @@ function tooOld(
 }
 
 /**
- * Restores the volumes that lack a standby in the target zone from their
- * newest Ready backups; 'none' when that is not allowed or not possible.
+ * Whether the volumes that lack a standby in the target zone may be restored
+ * there from their newest Ready backups; 'none' when that is not allowed or
+ * not possible.
  */
 export async function restoreFromBackups(
   mgr: Manager,
@@ -171,10 +107,9 @@ export async function restoreFromBackups(
     input,
   );
   if (refused !== undefined) return refused;
-  for (const c of chosen) await restoreClaim(mgr, fg, c.vol, at, c.backup);
-  return {
-    kind: 'restoring',
-    zone: at.zone,
-    message: `no standby in ${at.zone}: restoring ${String(chosen.length)} volume(s) there from their newest Ready backups`,
-  };
+  const times = chosen.map((c) => backupTime(c.backup));
+  const backupAt = times.some((t) => t === undefined)
+    ? undefined
+    : new Date(Math.min(...times.map((t) => t?.getTime() ?? 0)));
+  return { kind: 'restore', zone: at.zone, backupAt };
 }

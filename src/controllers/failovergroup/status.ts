@@ -252,5 +252,15 @@ export function computeStatus(input: StatusInput): FailoverGroupStatus {
     ...optional('lastFailover', last),
     ...(history.length > 0 ? { history: history.slice(-maxHistory) } : {}),
     ...(fencedNodes.length > 0 ? { fencedNodes } : {}),
+    ...promotionsOf(prior, input.zone),
   };
+}
+
+/** The records of promotions under way: as this pass left them, else as they were. */
+function promotionsOf(
+  prior: FailoverGroupStatus,
+  zone: ZoneOutcome | undefined,
+): Pick<FailoverGroupStatus, 'promotions'> {
+  const promotions = zone?.promotions ?? prior.promotions ?? [];
+  return promotions.length > 0 ? { promotions } : {};
 }

@@ -22,7 +22,7 @@ import { claimNameOf, labels, managerName } from '../statefulvolume/claim.js';
 import { sourceBackupLabel } from '../statefulvolume/standbys.js';
 import { labelValue, stampedName } from '../volumebackuppolicy/naming.js';
 import { zoneLabel, type GroupView } from './observe.js';
-import { promoteVolume, readRecord } from './promote-step.js';
+import { advance, arrived, buildRecord, type Next } from './promotions.js';
 import { decideSwitch, type SwitchDecision, type SwitchInput } from './switch-plan.js';
 import { failoverGroupType } from './types.js';
 import type { Node } from './fence.js';
@@ -186,20 +186,6 @@ async function releaseClaim(mgr: Manager, view: GroupView, vol: StatefulVolume):
     });
 }
 
-/** The volume's claim already holds a volume in the target zone. */
-function arrived(mgr: Manager, vol: StatefulVolume, record: FailoverRecord): boolean {
-  const claim = mgr.cache.get<Claim>(
-    coreTypes.persistentVolumeClaim,
-    vol.metadata.namespace,
-    claimNameOf(vol),
-  );
-  return (
-    claim?.status?.phase === 'Bound' &&
-    claim.metadata.deletionTimestamp === undefined &&
-    claim.metadata.labels?.[labels.zone] === record.toZone
-  );
-}
-
 function takenAtOf(
   mgr: Manager,
   fg: FailoverGroup,
@@ -211,34 +197,34 @@ function takenAtOf(
   return at !== undefined ? { takenAt: at } : {};
 }
 
-type Moved =
-  | { kind: 'waiting' | 'done'; takenAt?: string; progress?: string }
-  | { kind: 'stuck'; reason: string; message: string };
-
-/** One volume: its backup, its refilled standby, its promotion, and the pods let go of the old claim. */
-async function moveVolume(
+/** One volume without a record: already there, or its backup and refilled standby, then a record naming them. */
+async function nextMove(
   mgr: Manager,
   fg: FailoverGroup,
-  view: GroupView,
   record: FailoverRecord,
   vol: StatefulVolume,
-): Promise<Moved> {
-  const under = readRecord(vol);
-  const at = takenAtOf(mgr, fg, record, vol);
-  if (under === undefined && arrived(mgr, vol, record)) return { kind: 'done', ...at };
-  // Once the promotion began its record names the standby (whose claim it deletes on the way).
-  const target = under ?? (await prepare(mgr, fg, record, vol));
-  if ('kind' in target && target.kind !== 'ready') return target;
-  const standbyClaim = 'kind' in target ? target.standby : target.standbyClaim;
-  const result = await promoteVolume(mgr.client, vol, {
-    zone: record.toZone ?? '',
-    standbyClaim,
-    ...(at.takenAt !== undefined ? { backupTakenAt: at.takenAt } : {}),
+): Promise<Next> {
+  const zone = record.toZone ?? '';
+  const claim = mgr.cache.get<Claim>(
+    coreTypes.persistentVolumeClaim,
+    vol.metadata.namespace,
+    claimNameOf(vol),
+  );
+  if (arrived(claim, zone)) return { kind: 'arrived' };
+  const prepared = await prepare(mgr, fg, record, vol);
+  if (prepared.kind === 'waiting') return { kind: 'waiting', progress: prepared.progress };
+  if (prepared.kind === 'stuck') return prepared;
+  const takenAt = prepared.backup.status?.startedAt;
+  const built = await buildRecord(mgr, vol, {
+    reason: record.reason === 'Failback' ? 'Failback' : 'Manual',
+    zone,
+    startedAt: record.startedAt ?? '',
+    from: { standby: prepared.standby },
+    ...(takenAt !== undefined ? { backupTakenAt: takenAt } : {}),
   });
-  if (result.kind === 'stuck') return result;
-  if (result.kind === 'done') return { kind: 'done', ...at };
-  await releaseClaim(mgr, view, vol);
-  return { kind: 'waiting', ...at, progress: `${vol.metadata.name ?? ''}: ${result.reason}` };
+  return 'stuck' in built
+    ? { kind: 'stuck', reason: 'NoStandby', message: built.stuck }
+    : { kind: 'record', record: built };
 }
 
 async function carryOn(
@@ -248,17 +234,26 @@ async function carryOn(
   record: FailoverRecord,
   now: Date,
 ): Promise<ZoneOutcome> {
-  const taken: number[] = [];
-  const waiting: string[] = [];
-  for (const vol of await groupVolumes(mgr, fg)) {
-    const moved = await moveVolume(mgr, fg, view, record, vol);
-    if (moved.kind === 'stuck') return { record, replaces: true, refusal: moved };
-    if (moved.progress !== undefined) waiting.push(moved.progress);
-    if (moved.takenAt !== undefined) taken.push(Date.parse(moved.takenAt));
-  }
-  const busy = waiting.length > 0;
+  const volumes = await groupVolumes(mgr, fg);
+  const result = await advance(mgr, fg, volumes, (vol) => nextMove(mgr, fg, record, vol));
+  const recorded = new Set(result.promotions.map((p) => p.volume.uid));
+  // The old claim goes only once its pods let go of it: the group deletes its own pods, nothing else.
+  for (const vol of volumes) if (recorded.has(vol.metadata.uid ?? '')) await releaseClaim(mgr, view, vol);
+  const kept = { promotions: result.promotions, promoted: result.completed };
+  if (result.stuck !== undefined) return { record, replaces: true, refusal: result.stuck, ...kept };
+  const taken = volumes.flatMap((vol) => {
+    const at = takenAtOf(mgr, fg, record, vol).takenAt;
+    return at !== undefined ? [Date.parse(at)] : [];
+  });
+  const busy = result.waiting.length > 0 || result.promotions.length > 0;
   if (busy || record.timeline?.volumesAttachedAt !== undefined)
-    return { record, replaces: true, busy, ...(busy ? { progress: waiting.join('; ') } : {}) };
+    return {
+      record,
+      replaces: true,
+      busy,
+      ...kept,
+      ...(busy ? { progress: result.waiting.join('; ') } : {}),
+    };
   // An upper bound: the pods may have written until their claims were let go, just now.
   const loss = taken.length === 0 ? undefined : Math.max(0, (now.getTime() - Math.min(...taken)) / 1000);
   return {
@@ -268,6 +263,7 @@ async function carryOn(
       timeline: { ...record.timeline, volumesAttachedAt: rfc3339(now) },
     },
     replaces: true,
+    ...kept,
   };
 }
 

@@ -1,12 +1,14 @@
 // Step: the active zone is lost. Decide (decidePromotion) whether to promote
-// the standbys of the next preferred zone (restoring one from the newest Ready
-// backup first where a zone has none, restore-step.ts), write that decision to
-// status, and in later passes rebind every volume of the group to its standby
-// there (promote-step.ts) without deciding again.
+// the standbys of the next preferred zone (or copies restored from the newest
+// Ready backup where the zone has none, restore-step.ts), write that decision
+// to status, and in later passes record one promotion per volume in status
+// (promotions.ts) for the StatefulVolume controller to carry out, without
+// deciding again.
 import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import type {
   FailoverGroup,
   FailoverRecord,
+  PromotionRecord,
   StatefulVolume,
   VolumeBackup,
 } from '../../api/v1alpha1/types.generated.js';
@@ -16,13 +18,14 @@ import { rfc3339 } from '../../runtime/clock.js';
 import type { Manager } from '../../runtime/manager.js';
 import { statefulVolumeType, volumeBackupType } from '../kinds.js';
 import { claimNameOf, labels } from '../statefulvolume/claim.js';
+import { restoredForLabel } from '../statefulvolume/promote.js';
 import { sourceBackupLabel } from '../statefulvolume/standbys.js';
 import { matchesSelector } from '../volumebackuppolicy/select.js';
 import { decidePromotion, zoneHealth, type PromotionCandidate } from './health.js';
 import type { GroupView } from './observe.js';
 import { zoneLabel } from './observe.js';
-import { promoteVolume, readRecord } from './promote-step.js';
-import { restoredForLabel, restoreFromBackups, type RestoreOutcome } from './restore-step.js';
+import { advance, arrived, buildRecord, type EntryInput, type Next } from './promotions.js';
+import { newestReady, restoreFromBackups } from './restore-step.js';
 
 type Claim = Stored<V1PersistentVolumeClaim>;
 
@@ -43,6 +46,10 @@ export interface ZoneOutcome {
   lookAfterMs?: number;
   /** What a failover in progress waits for now, for the FailingOver condition. */
   progress?: string;
+  /** status.promotions as this pass leaves it; absent when the pass did not look. */
+  promotions?: PromotionRecord[];
+  /** Records dropped this pass because their volume finished the rebind. */
+  promoted?: PromotionRecord[];
 }
 
 /** The group's StatefulVolumes, read from the API server (this runs only when a zone is lost). */
@@ -176,8 +183,6 @@ function startRecord(input: StartInput): { record: FailoverRecord; replaces: boo
   };
 }
 
-type VolumesResult = { kind: 'done' | 'busy' } | { kind: 'stuck'; reason: string; message: string };
-
 async function standbysIn(
   mgr: Manager,
   fg: FailoverGroup,
@@ -192,47 +197,79 @@ async function standbysIn(
   return { claims, backups };
 }
 
-async function promoteAll(mgr: Manager, fg: FailoverGroup, zone: string): Promise<VolumesResult> {
-  const { claims, backups } = await standbysIn(mgr, fg);
-  let busy = false;
-  for (const vol of await groupVolumes(mgr, fg)) {
-    // Before the volume's record exists: its newest Bound standby in the zone, as the decision saw it.
-    const standby = newestStandby(claims, backups, vol, zone);
-    const target = {
-      zone,
-      standbyClaim: readRecord(vol)?.standbyClaim ?? standby?.claim ?? '',
-      ...(standby?.at !== undefined ? { backupTakenAt: rfc3339(standby.at) } : {}),
-    };
-    const result = await promoteVolume(mgr.client, vol, target, (step) => {
-      if (step.kind !== 'finish') return;
-      mgr.recorder.normal(
-        fg,
-        'StandbyPromoted',
-        `claim ${claimNameOf(vol)} of StatefulVolume ${vol.metadata.name ?? ''} now uses the standby's volume ` +
-          `in ${zone}; the old primary's volume is kept (Retain)`,
-      );
-    });
-    if (result.kind === 'stuck') return result;
-    if (result.kind === 'progress') busy = true;
-  }
-  return { kind: busy ? 'busy' : 'done' };
+/** The volume's newest Bound standby in the zone, else its newest Ready backup to restore one from. */
+function sourceFor(
+  vol: StatefulVolume,
+  zone: string,
+  found: { claims: Claim[]; backups: VolumeBackup[] },
+): { from: EntryInput['from']; at: Date | undefined } | undefined {
+  const standby = newestStandby(found.claims, found.backups, vol, zone);
+  if (standby !== undefined) return { from: { standby: standby.claim }, at: standby.at };
+  const backup = newestReady(found.backups, vol);
+  return backup === undefined ? undefined : { from: { restore: backup }, at: backupTime(backup) };
 }
 
-/** Carries the promotion on, volume by volume; sets volumesAttachedAt when every claim is rebound. */
+/** One volume without a record: its claim already there, or a record naming its standby (or a backup to restore). */
+async function nextFor(
+  mgr: Manager,
+  vol: StatefulVolume,
+  record: FailoverRecord,
+  found: { claims: Claim[]; backups: VolumeBackup[] },
+): Promise<Next> {
+  const zone = record.toZone ?? '';
+  const claim = found.claims.find((c) => c.metadata.name === claimNameOf(vol));
+  if (arrived(claim, zone)) return { kind: 'arrived' };
+  const from = sourceFor(vol, zone, found);
+  if (from === undefined)
+    return {
+      kind: 'stuck',
+      reason: 'NoStandby',
+      message: `no Bound standby and no Ready backup of ${vol.metadata.name ?? ''} for ${zone}`,
+    };
+  const built = await buildRecord(mgr, vol, {
+    reason: 'ZoneFailure',
+    zone,
+    startedAt: record.startedAt ?? '',
+    from: from.from,
+    ...(from.at !== undefined ? { backupTakenAt: rfc3339(from.at) } : {}),
+  });
+  if ('stuck' in built) return { kind: 'stuck', reason: 'NoStandby', message: built.stuck };
+  return { kind: 'record', record: built };
+}
+
+/** Records the promotion of every volume, waits for each to finish; volumesAttachedAt when all did. */
 async function carryOn(
   mgr: Manager,
   fg: FailoverGroup,
   record: FailoverRecord,
   now: Date,
 ): Promise<ZoneOutcome> {
-  const result = await promoteAll(mgr, fg, record.toZone ?? '');
-  if (result.kind === 'stuck')
-    return { record, replaces: true, refusal: { reason: result.reason, message: result.message } };
-  if (result.kind === 'busy' || record.timeline?.volumesAttachedAt !== undefined)
-    return { record, replaces: true, busy: result.kind === 'busy' };
+  const ns = fg.metadata.namespace ?? '';
+  const { claims: standbys, backups } = await standbysIn(mgr, fg);
+  const claims = [
+    ...standbys,
+    ...(await mgr.client.list<Claim>(coreTypes.persistentVolumeClaim, ns)).items.filter(
+      (c) => c.metadata.labels?.[labels.role] !== 'standby',
+    ),
+  ];
+  const result = await advance(mgr, fg, await groupVolumes(mgr, fg), (vol) =>
+    nextFor(mgr, vol, record, { claims, backups }),
+  );
+  const kept = { promotions: result.promotions, promoted: result.completed };
+  if (result.stuck !== undefined) return { record, replaces: true, refusal: result.stuck, ...kept };
+  const busy = result.waiting.length > 0 || result.promotions.length > 0;
+  if (busy || record.timeline?.volumesAttachedAt !== undefined)
+    return {
+      record,
+      replaces: true,
+      busy,
+      ...kept,
+      ...(busy ? { progress: result.waiting.join('; ') } : {}),
+    };
   return {
     record: { ...record, timeline: { ...record.timeline, volumesAttachedAt: rfc3339(now) } },
     replaces: true,
+    ...kept,
   };
 }
 
@@ -250,21 +287,38 @@ function earliest(times: readonly (string | undefined)[]): Date | undefined {
   return new Date(Math.min(...times.map((t) => Date.parse(t ?? ''))));
 }
 
-/** A promotion begun on the volumes (and its status write lost) is finished, not decided again. */
-function resumed(volumes: readonly StatefulVolume[]): Decided | undefined {
-  const inFlight = volumes.map(readRecord).filter((r) => r !== undefined);
-  const first = inFlight[0];
+/** Records still in status (a decision whose failover record was replaced) are finished, not decided again. */
+function resumed(fg: FailoverGroup): Decided | undefined {
+  const pending = (fg.status?.promotions ?? []).filter((r) => r.reason === 'ZoneFailure');
+  const first = pending[0];
   if (first === undefined) return undefined;
-  return {
-    kind: 'promote',
-    zone: first.zone,
-    backupAt: earliest(inFlight.map((r) => r.backupTakenAt)),
-  };
+  return { kind: 'promote', zone: first.zone, backupAt: earliest(pending.map((r) => r.backupTakenAt)) };
 }
 
 function requestedZone(fg: FailoverGroup): { requestedZone?: string } {
   const requested = fg.metadata.annotations?.[promoteAnnotation];
   return requested !== undefined && requested !== '' ? { requestedZone: requested } : {};
+}
+
+/** Without standbys: promote onto copies restored from the newest backups, if allowed; undefined when not possible. */
+async function restoreDecision(
+  mgr: Manager,
+  fg: FailoverGroup,
+  view: GroupView,
+  volumes: readonly StatefulVolume[],
+  input: { active: string; now: Date; byZone: Map<string, ZoneStandbys> },
+): Promise<Decided | undefined> {
+  const restored = await restoreFromBackups(mgr, fg, view, volumes, {
+    active: input.active,
+    requested: requestedZone(fg).requestedZone,
+    now: input.now,
+    missing: (vol, zone) => input.byZone.get(zone)?.claims.has(vol.metadata.name ?? '') !== true,
+  });
+  if (restored.kind === 'restore')
+    return { kind: 'promote', zone: restored.zone, backupAt: restored.backupAt };
+  if (restored.kind === 'refused')
+    return { kind: 'outcome', outcome: { refusal: { reason: restored.reason, message: restored.message } } };
+  return undefined;
 }
 
 /** Promote where a promotion already began on the volumes, else where decidePromotion says. */
@@ -276,7 +330,7 @@ async function decide(
   now: Date,
 ): Promise<Decided> {
   const volumes = await groupVolumes(mgr, fg);
-  const again = resumed(volumes);
+  const again = resumed(fg);
   if (again !== undefined) return again;
   const byZone = await candidates(mgr, fg, volumes);
   const decision = decidePromotion({
@@ -291,13 +345,8 @@ async function decide(
   });
   if (decision.action === 'stay') return { kind: 'outcome', outcome: {} };
   if (decision.action === 'refuse' && decision.reason === 'NoStandby') {
-    const restored = await restoreFromBackups(mgr, fg, view, volumes, {
-      active,
-      requested: requestedZone(fg).requestedZone,
-      now,
-      missing: (vol, zone) => byZone.get(zone)?.claims.has(vol.metadata.name ?? '') !== true,
-    });
-    if (restored.kind !== 'none') return { kind: 'outcome', outcome: restoreOutcome(restored) };
+    const restored = await restoreDecision(mgr, fg, view, volumes, { active, now, byZone });
+    if (restored !== undefined) return restored;
   }
   if (decision.action === 'refuse')
     return { kind: 'outcome', outcome: { refusal: { reason: decision.reason, message: decision.message } } };
@@ -307,11 +356,6 @@ async function decide(
     zone: decision.zone,
     backupAt: target?.candidate.standby?.backupTakenAt,
   };
-}
-
-function restoreOutcome(r: RestoreOutcome & { kind: 'restoring' | 'refused' }): ZoneOutcome {
-  if (r.kind === 'refused') return { refusal: { reason: r.reason, message: r.message } };
-  return { busy: true, refusal: { reason: 'RestoringFromBackup', message: r.message } };
 }
 
 function inProgress(current: FailoverRecord | undefined): current is FailoverRecord {

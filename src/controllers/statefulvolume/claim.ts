@@ -17,11 +17,6 @@ export const labels = {
 } as const;
 
 export const managerName = 'stateful-volume-operator';
-/**
- * Set on a StatefulVolume by a FailoverGroup while it rebinds the primary claim to a standby's volume:
- * meanwhile this controller neither creates the primary claim nor changes standbys.
- */
-export const promotionAnnotation = 'storage.stateful.dev/promotion';
 export const selectedNodeAnnotation = 'volume.kubernetes.io/selected-node';
 
 /** The fields of a StatefulVolume this module reads; the generated API type satisfies it. */

@@ -3,13 +3,14 @@
 // of its zones, the pod that mounts it). Each watch wakes only the volumes the
 // changed object concerns.
 import type { V1Node, V1PersistentVolume, V1Pod } from '@kubernetes/client-node';
-import type { StatefulVolume, VolumeBackup } from '../../api/v1alpha1/types.generated.js';
+import type { FailoverGroup, StatefulVolume, VolumeBackup } from '../../api/v1alpha1/types.generated.js';
 import type { OperatorConfig } from '../../config.js';
 import { coreTypes } from '../../kube/resource.js';
 import { objectKey, type KubeObject, type Stored } from '../../kube/wire.js';
 import { ownerKeys, type WatchSpec } from '../../runtime/controller.js';
 import type { Manager } from '../../runtime/manager.js';
 import type { InformerEvent } from '../../runtime/informer.js';
+import { failoverGroupType } from '../kinds.js';
 import { claimNameOf } from './claim.js';
 import { reconcileStatefulVolume } from './reconcile.js';
 import { statefulVolumeType, volumeBackupType } from './types.js';
@@ -71,6 +72,27 @@ function sourceWatches(volumes: Volumes): WatchSpec[] {
   ];
 }
 
+/**
+ * A FailoverGroup records its promotions in its status; the volumes it names
+ * there carry them out, and the volumes that follow one of its records look
+ * again when it changes (or goes).
+ */
+function promotionWatches(volumes: Volumes): WatchSpec[] {
+  return [
+    {
+      type: failoverGroupType,
+      map: (obj: KubeObject) => {
+        const fg = obj as FailoverGroup;
+        const named = new Set((fg.status?.promotions ?? []).map((p) => p.volume.name));
+        return volumes(
+          obj.metadata.namespace,
+          (v) => named.has(v.metadata.name ?? '') || v.status?.promotion?.group.uid === obj.metadata.uid,
+        );
+      },
+    },
+  ];
+}
+
 function readyOf(node: Stored<V1Node>): string | undefined {
   return node.status?.conditions?.find((c) => c.type === 'Ready')?.status;
 }
@@ -117,7 +139,12 @@ export function registerStatefulVolume(mgr: Manager, config: Pick<OperatorConfig
   mgr.add({
     name: 'statefulvolume',
     forType: statefulVolumeType,
-    watches: [...claimWatches(volumes, mgr), ...sourceWatches(volumes), ...clusterWatches(volumes)],
+    watches: [
+      ...claimWatches(volumes, mgr),
+      ...sourceWatches(volumes),
+      ...clusterWatches(volumes),
+      ...promotionWatches(volumes),
+    ],
     concurrency: config.concurrency,
     reconcile: (req) => reconcileStatefulVolume(mgr, req),
   });

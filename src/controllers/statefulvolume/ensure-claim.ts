@@ -9,14 +9,7 @@ import { parseQuantity } from '../../kube/quantity.js';
 import { coreTypes } from '../../kube/resource.js';
 import type { Stored } from '../../kube/wire.js';
 import type { Manager } from '../../runtime/manager.js';
-import {
-  adoptionVerdict,
-  claimNameOf,
-  desiredClaim,
-  promotionAnnotation,
-  type ClaimPlan,
-  type VolumeShape,
-} from './claim.js';
+import { adoptionVerdict, claimNameOf, desiredClaim, type ClaimPlan, type VolumeShape } from './claim.js';
 import type { PlacementView } from './place.js';
 import type { SourceDecision } from './source.js';
 import type { ClassCheck } from './storage-class.js';
@@ -34,6 +27,8 @@ export interface PrimaryInputs {
   readonly storageClass: ClassCheck;
   readonly placement: PlacementView;
   readonly source: SourceDecision;
+  /** A FailoverGroup's promotion is rebinding the claim: the claim is not made here meanwhile. */
+  readonly promoting?: boolean;
 }
 
 type NotYet = Exclude<ClaimOutcome, { kind: 'created' | 'present' }>;
@@ -123,13 +118,11 @@ export async function ensureClaim(
   const type = coreTypes.persistentVolumeClaim;
   const existing = mgr.cache.get<Stored<V1PersistentVolumeClaim>>(type, vol.metadata.namespace, name);
   if (existing === undefined) {
-    if (vol.metadata.annotations?.[promotionAnnotation] !== undefined)
+    if (inputs.promoting === true)
       return {
         kind: 'waiting',
         reason: 'Promoting',
-        message:
-          `a FailoverGroup is promoting a standby (annotation ${promotionAnnotation}); ` +
-          'if no FailoverGroup selects this volume any more, remove the annotation to let it go on',
+        message: 'the claim is being rebound to a promoted volume; see status.promotion',
       };
     return create(mgr, vol, inputs);
   }

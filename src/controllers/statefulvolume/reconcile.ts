@@ -6,12 +6,12 @@ import type { ReconcileRequest } from '../../runtime/controller.js';
 import type { Manager } from '../../runtime/manager.js';
 import { done, requeueAfter, type Result } from '../../runtime/result.js';
 import { writeStatus } from '../../runtime/status.js';
-import { promotionAnnotation } from './claim.js';
 import { ensureClaim, type ClaimOutcome } from './ensure-claim.js';
 import { ensureSize, type ResizeState } from './expand.js';
 import { ensureFinalizer, finalize } from './finalizer.js';
 import { followConsumer } from './follow.js';
 import { placeReplicas } from './place.js';
+import { followPromotion, type PromotionOutcome } from './promote.js';
 import { resolveSource } from './resolve-source.js';
 import { ensureStandbys, type StandbyOutcome } from './standbys.js';
 import { computeStatus, newProblems } from './status.js';
@@ -20,6 +20,8 @@ import { statefulVolumeType } from './types.js';
 
 /** While an expansion runs nothing may change on the watched objects for a while; look again. */
 const resizePollMs = 15_000;
+/** While a promotion is being carried out: the next step is usually a moment away. */
+const promotionPollMs = 1_000;
 /** How often a claim the API server refused (quota, admission) is tried again. */
 const refusedRetryMs = 30_000;
 
@@ -36,28 +38,40 @@ export async function reconcileStatefulVolume(mgr: Manager, req: ReconcileReques
   const storageClass = checkStorageClass(mgr, vol);
   const placement = placeReplicas(mgr, vol);
   const source = resolveSource(mgr, vol);
-  // 3. The primary claim, then its size.
-  const claim = await ensureClaim(mgr, vol, { storageClass, placement, source });
+  // 3. A FailoverGroup's promotion recorded for this volume is carried out here, on its own claims.
+  const promotion = await followPromotion(mgr, vol, placement);
+  // 4. The primary claim (not while it is being rebound), then its size.
+  const claim = await ensureClaim(mgr, vol, { storageClass, placement, source, promoting: promotion.frozen });
   // The new claim's own watch event brings the next pass at once; its status says more than this one's.
   if (claim.kind === 'created') return done;
   const none: ResizeState = { kind: 'none' };
   const resize = claim.kind === 'present' ? await ensureSize(mgr, vol, claim.claim, storageClass) : none;
-  // 4. One standby per remaining zone, filled from the newest Ready backup.
-  // While a FailoverGroup promotes a standby, standbys are left as they are.
-  const promoting = vol.metadata.annotations?.[promotionAnnotation] !== undefined;
-  const primaryBound = claim.kind === 'present' && claim.claim.status?.phase === 'Bound' && !promoting;
+  // 5. One standby per remaining zone, filled from the newest Ready backup; left as they are while promoting.
+  const primaryBound = claim.kind === 'present' && claim.claim.status?.phase === 'Bound' && !promotion.frozen;
   const standbys = await ensureStandbys(mgr, vol, placement, primaryBound);
-  // 5. The pod that mounts the primary, wherever it runs.
+  // 6. The pod that mounts the primary, wherever it runs.
   const following = followConsumer(mgr, vol, placement);
-  // 6. Status, written once and only when it changed; a Warning for each new problem.
-  const status = computeStatus(vol, { claim, resize, placement, standbys, ...following }, mgr.clock.now());
+  // 7. Status, written once and only when it changed; a Warning for each new problem.
+  const status = computeStatus(
+    vol,
+    { claim, resize, placement, standbys, promotion, ...following },
+    mgr.clock.now(),
+  );
   for (const p of newProblems(vol.status?.conditions, status.conditions ?? []))
     mgr.recorder.warning(vol, p.reason, p.message);
   await writeStatus(mgr.client, statefulVolumeType, vol, status, mgr.cache);
-  return nextLook(resize, claim, standbys);
+  return nextLook(resize, claim, standbys, promotion);
 }
 
-function nextLook(resize: ResizeState, claim: ClaimOutcome, standbys: StandbyOutcome): Result {
+function nextLook(
+  resize: ResizeState,
+  claim: ClaimOutcome,
+  standbys: StandbyOutcome,
+  promotion: PromotionOutcome,
+): Result {
+  // A rebind in progress is looked at closely; the group waits on it.
+  if (promotion.busy) return requeueAfter(promotionPollMs);
+  if (promotion.retry) return requeueAfter(refusedRetryMs / 2);
   if (resize.kind === 'resizing') return requeueAfter(resizePollMs);
   // A quota raised or a policy relaxed sends no event to this controller: try again now and then.
   return claim.kind === 'failed' || standbys.problem !== undefined ? requeueAfter(refusedRetryMs) : done;

@@ -13,6 +13,7 @@ import { claimNameOf } from './claim.js';
 import type { ClaimOutcome } from './ensure-claim.js';
 import type { ResizeState } from './expand.js';
 import { describeProblem, type Placement } from './placement.js';
+import type { PromotionOutcome } from './promote.js';
 import type { StandbyOutcome } from './standbys.js';
 
 export const reasons = {
@@ -41,6 +42,8 @@ export interface Observation {
   readonly attachment: AttachmentStatus | undefined;
   /** Whether a live pod mounts the primary claim right now. */
   readonly mounted: boolean;
+  /** A FailoverGroup's promotion this volume follows or followed last; absent in passes that did not look. */
+  readonly promotion?: PromotionOutcome;
 }
 
 function isBound(claim: ClaimOutcome): boolean {
@@ -199,7 +202,9 @@ function conditionsOf(vol: StatefulVolume, obs: Observation, now: Date): Conditi
   const prov = provisioned(obs.claim);
   const inSync = replicasInSync(obs);
   let list = vol.status?.conditions;
-  for (const update of [ready(prov, inSync), prov, inSync, resizing(obs.resize), attached(obs)]) {
+  const updates = [ready(prov, inSync), prov, inSync, resizing(obs.resize), attached(obs)];
+  if (obs.promotion?.condition !== undefined) updates.push(obs.promotion.condition);
+  for (const update of updates) {
     list = setCondition(list, update, gen, now);
   }
   return list ?? [];
@@ -235,7 +240,14 @@ export function computeStatus(vol: StatefulVolume, obs: Observation, now: Date):
     primary: primaryOf(vol, obs),
     replicas: [primaryReplica(vol, obs), ...(obs.standbys?.replicas ?? [])],
     ...(obs.attachment !== undefined ? { attachment: obs.attachment } : {}),
+    ...promotionOf(vol, obs),
   };
+}
+
+/** The promotion followed now or last; kept as it was when this pass did not look. */
+function promotionOf(vol: StatefulVolume, obs: Observation): Pick<StatefulVolumeStatus, 'promotion'> {
+  const promotion = obs.promotion === undefined ? vol.status?.promotion : obs.promotion.status;
+  return promotion !== undefined ? { promotion } : {};
 }
 
 /** The non-True conditions whose reason changed since the last status: each is worth one Warning Event. */
@@ -249,6 +261,7 @@ export function newProblems(
     reasons.WaitingForPrimary,
     reasons.NoConsumer,
     reasons.StandbysNotInSync,
+    'PromotionCompleted',
   ]);
   const out: { reason: string; message: string }[] = [];
   for (const c of after) {

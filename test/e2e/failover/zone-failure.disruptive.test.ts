@@ -373,6 +373,8 @@ test('zone loss with a backup older than maxDataLossSeconds: no promotion, nothi
   for (const pv of [bed.oldPv, bed.standbyPv]) await core.readPersistentVolume({ name: pv });
   const sv = await bed.client.get<StatefulVolume>(statefulVolumeType, ns, claimName);
   assert.equal(sv.metadata.annotations?.['storage.stateful.dev/promotion'], undefined, 'no promotion begun');
+  assert.equal(sv.status?.promotion, undefined, 'no promotion record taken');
+  assert.equal((await read()).status?.promotions, undefined, 'no promotion recorded');
   assert.notEqual((await read()).status?.lastFailover?.reason, 'ZoneFailure');
 
   await restoreAndCheckTaints(core);
@@ -459,7 +461,7 @@ test('zone loss with Manual promotion waits for the promote annotation, then pro
   await restoreAndCheckTaints(core);
 });
 
-/** On failure: the claims, their volumes' zones, the backups and the promotion record, to see where it stopped. */
+/** On failure: the claims, their volumes' zones, the backups and the volume's promotion, to see where it stopped. */
 async function dumpVolumes(t: TestContext, bed: Bed): Promise<void> {
   const { core, ns } = bed;
   for (const c of (await core.listNamespacedPersistentVolumeClaim({ namespace: ns })).items) {
@@ -473,7 +475,7 @@ async function dumpVolumes(t: TestContext, bed: Bed): Promise<void> {
     t.diagnostic(`backup ${b.metadata.name ?? ''} ${b.status?.phase ?? '-'}`);
   const sv = await bed.client.get<StatefulVolume>(statefulVolumeType, ns, claimName);
   t.diagnostic(
-    `volume annotations ${JSON.stringify(sv.metadata.annotations)} status ${JSON.stringify(sv.status?.replicas)}`,
+    `volume promotion ${JSON.stringify(sv.status?.promotion)} replicas ${JSON.stringify(sv.status?.replicas)}`,
   );
 }
 

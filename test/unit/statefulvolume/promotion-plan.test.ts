@@ -1,25 +1,30 @@
-// The promotion planner: from any state a pass may have stopped in, the next
+// The rebind planner: from any state a pass may have stopped in, the next
 // step; and walking the steps from the start never deletes a volume, never
-// deletes a claim not named in the record, and ends with the claim bound to
-// the standby's volume.
+// deletes a claim not named in the record by UID, and ends with the claim
+// bound to the standby's volume. Stuck messages name roles, never the objects
+// a (possibly forged) record names.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { PromotionRecord } from '../../../src/api/v1alpha1/types.generated.js';
 import {
   planPromotion,
   type ClaimState,
-  type PromotionRecord,
   type PromotionStep,
   type PromotionView,
   type VolumeState,
-} from '../../../src/controllers/failovergroup/promote-plan.js';
+} from '../../../src/controllers/statefulvolume/promotion-plan.js';
 
 const ns = 'shop';
+const volUid = 'uid-svol';
 const record: PromotionRecord = {
+  volume: { name: 'data-db-0', uid: volUid },
+  reason: 'ZoneFailure',
   zone: 'zone-b',
-  volume: 'pv-standby',
-  standbyClaim: 'data-db-0-zone-b-1234abcd',
-  oldVolume: 'pv-old',
-  oldClaimUid: 'uid-old',
+  startedAt: '2026-12-07T10:00:00Z',
+  oldClaim: { name: 'data-db-0', uid: 'uid-old' },
+  oldVolume: { name: 'pv-old', uid: 'pvuid-old' },
+  standbyClaim: { name: 'data-db-0-zone-b-1234abcd', uid: 'uid-standby' },
+  standbyVolume: { name: 'pv-standby', uid: 'pvuid-standby' },
   sourceBackup: 'nightly-1',
 };
 
@@ -31,14 +36,14 @@ function claim(over: Partial<ClaimState> = {}): ClaimState {
     bound: true,
     deleting: false,
     labels: { 'storage.stateful.dev/role': 'primary', 'storage.stateful.dev/zone': 'zone-a' },
-    ownedByVolume: true,
+    ownerUids: [volUid],
     ...over,
   };
 }
 
 function standby(over: Partial<ClaimState> = {}): ClaimState {
   return {
-    name: record.standbyClaim,
+    name: record.standbyClaim.name,
     uid: 'uid-standby',
     volumeName: 'pv-standby',
     bound: true,
@@ -48,34 +53,37 @@ function standby(over: Partial<ClaimState> = {}): ClaimState {
       'storage.stateful.dev/zone': 'zone-b',
       'storage.stateful.dev/source-backup': 'nightly-1',
     },
-    ownedByVolume: true,
+    ownerUids: [volUid],
     ...over,
   };
 }
 
 const standbyPv = (over: Partial<VolumeState> = {}): VolumeState => ({
   name: 'pv-standby',
+  uid: 'pvuid-standby',
   reclaimPolicy: 'Retain',
-  claimRef: { namespace: ns, name: record.standbyClaim, uid: 'uid-standby' },
+  claimRef: { namespace: ns, name: record.standbyClaim.name, uid: 'uid-standby' },
   ...over,
 });
 const oldPv = (over: Partial<VolumeState> = {}): VolumeState => ({
   name: 'pv-old',
+  uid: 'pvuid-old',
   reclaimPolicy: 'Retain',
   claimRef: { namespace: ns, name: 'data-db-0', uid: 'uid-old' },
   ...over,
 });
+const reserved = (): VolumeState => standbyPv({ claimRef: { namespace: ns, name: 'data-db-0' } });
 
 function view(over: Partial<PromotionView>): PromotionView {
   return {
     namespace: ns,
+    volumeUid: volUid,
     claimName: 'data-db-0',
     record,
     claim: claim(),
     standby: standby(),
     volume: standbyPv(),
     oldVolume: oldPv(),
-    targetZone: 'zone-b',
     ...over,
   };
 }
@@ -86,31 +94,45 @@ const newClaim = claim({
   labels: { 'storage.stateful.dev/role': 'primary', 'storage.stateful.dev/zone': 'zone-b' },
 });
 
+const { standbyVolume: _sv, ...restoreBase } = record;
+const restoreRecord: PromotionRecord = {
+  ...restoreBase,
+  standbyClaim: { name: 'data-db-0-zone-b-abcd1234' },
+  restoreFrom: 'nightly-1',
+};
+
 const cases: { name: string; view: PromotionView; want: Partial<PromotionStep> }[] = [
   {
-    name: 'nothing is touched before the record is written',
-    view: view({ record: undefined, volume: undefined, oldVolume: undefined }),
-    want: {
-      kind: 'begin',
-      record: {
-        zone: 'zone-b',
-        volume: 'pv-standby',
-        standbyClaim: record.standbyClaim,
-        oldVolume: 'pv-old',
-        oldClaimUid: 'uid-old',
-        sourceBackup: 'nightly-1',
-      },
-    },
+    name: 'a record asking for a restore first restores the standby claim',
+    view: view({ record: restoreRecord, standby: undefined, volume: undefined }),
+    want: { kind: 'restore' },
   },
   {
-    name: 'without a Bound standby there is nothing to promote',
-    view: view({ record: undefined, standby: standby({ bound: false }) }),
-    want: { kind: 'stuck', reason: 'NoStandby' },
+    name: 'a restored standby still binding is waited for',
+    view: view({
+      record: restoreRecord,
+      standby: standby({ name: 'data-db-0-zone-b-abcd1234', bound: false, volumeName: undefined }),
+      volume: undefined,
+    }),
+    want: { kind: 'wait' },
   },
   {
-    name: 'a claim already bound in the target zone is done',
-    view: view({ record: undefined, claim: newClaim }),
-    want: { kind: 'done' },
+    name: 'a restored standby once Bound is written into the record before any volume is touched',
+    view: view({
+      record: restoreRecord,
+      standby: standby({ name: 'data-db-0-zone-b-abcd1234', uid: 'uid-restored', volumeName: 'pv-restored' }),
+      volume: undefined,
+    }),
+    want: { kind: 'recordStandby', claimUid: 'uid-restored', volume: 'pv-restored' },
+  },
+  {
+    name: 'a claim of the restored standby’s name that this volume does not own stops the promotion',
+    view: view({
+      record: restoreRecord,
+      standby: standby({ name: 'data-db-0-zone-b-abcd1234', ownerUids: ['someone-else'] }),
+      volume: undefined,
+    }),
+    want: { kind: 'stuck', reason: 'StandbyNotOwned' },
   },
   {
     name: 'the old primary volume is set to Retain first',
@@ -118,21 +140,22 @@ const cases: { name: string; view: PromotionView; want: Partial<PromotionStep> }
       oldVolume: oldPv({ reclaimPolicy: 'Delete' }),
       volume: standbyPv({ reclaimPolicy: 'Delete' }),
     }),
-    want: { kind: 'retain', volume: 'pv-old' },
+    want: { kind: 'retain', role: 'old', volume: 'pv-old' },
   },
   {
     name: 'then the standby volume',
     view: view({ volume: standbyPv({ reclaimPolicy: 'Delete' }) }),
-    want: { kind: 'retain', volume: 'pv-standby' },
+    want: { kind: 'retain', role: 'standby', volume: 'pv-standby' },
   },
   {
     name: 'with both kept, the standby claim goes (by UID)',
     view: view({}),
-    want: {
-      kind: 'deleteStandbyClaim',
-      claim: record.standbyClaim,
-      uid: 'uid-standby',
-    },
+    want: { kind: 'deleteStandbyClaim', claim: record.standbyClaim.name, uid: 'uid-standby' },
+  },
+  {
+    name: 'a claim of the standby’s name that is not the recorded object is not deleted',
+    view: view({ standby: standby({ uid: 'uid-impostor' }) }),
+    want: { kind: 'reserveVolume', volume: 'pv-standby' },
   },
   {
     name: 'a standby claim being deleted is waited for',
@@ -141,58 +164,47 @@ const cases: { name: string; view: PromotionView; want: Partial<PromotionStep> }
   },
   {
     name: 'the freed volume is reserved for the claim name, while the old claim still exists',
-    view: view({
-      standby: undefined,
-      volume: standbyPv({ claimRef: { namespace: ns, name: record.standbyClaim, uid: 'uid-standby' } }),
-    }),
+    view: view({ standby: undefined }),
     want: { kind: 'reserveVolume', volume: 'pv-standby' },
   },
   {
-    name: 'a volume taken by another claim stops the promotion',
+    name: 'a volume taken by another claim stops the promotion and names neither',
     view: view({
       standby: undefined,
       volume: standbyPv({ claimRef: { namespace: ns, name: 'intruder', uid: 'u9' } }),
     }),
-    want: { kind: 'stuck', reason: 'VolumeTaken' },
+    want: { kind: 'stuck', reason: 'VolumeTaken', message: 'the standby’s volume is bound to another claim' },
   },
   {
     name: 'reserved: the old claim goes (by UID)',
-    view: view({ standby: undefined, volume: standbyPv({ claimRef: { namespace: ns, name: 'data-db-0' } }) }),
+    view: view({ standby: undefined, volume: reserved() }),
     want: { kind: 'deleteOldClaim', claim: 'data-db-0', uid: 'uid-old' },
   },
   {
     name: 'an old claim being deleted is waited for',
-    view: view({
-      standby: undefined,
-      volume: standbyPv({ claimRef: { namespace: ns, name: 'data-db-0' } }),
-      claim: claim({ deleting: true }),
-    }),
+    view: view({ standby: undefined, volume: reserved(), claim: claim({ deleting: true }) }),
     want: { kind: 'wait' },
   },
   {
     name: 'a claim of that name bound elsewhere and not the old one is never deleted',
     view: view({
       standby: undefined,
-      volume: standbyPv({ claimRef: { namespace: ns, name: 'data-db-0' } }),
+      volume: reserved(),
       claim: claim({ uid: 'uid-other', volumeName: 'pv-other' }),
     }),
     want: { kind: 'stuck', reason: 'ClaimReplaced' },
   },
   {
     name: 'the old claim gone: the new claim is created on the standby volume',
-    view: view({
-      standby: undefined,
-      volume: standbyPv({ claimRef: { namespace: ns, name: 'data-db-0' } }),
-      claim: undefined,
-    }),
+    view: view({ standby: undefined, volume: reserved(), claim: undefined }),
     want: { kind: 'createClaim', volume: 'pv-standby' },
   },
   {
     name: 'a claim the workload made first binds to the reserved volume: wait',
     view: view({
       standby: undefined,
-      volume: standbyPv({ claimRef: { namespace: ns, name: 'data-db-0' } }),
-      claim: claim({ uid: 'uid-sts', volumeName: undefined, bound: false, labels: {}, ownedByVolume: false }),
+      volume: reserved(),
+      claim: claim({ uid: 'uid-sts', volumeName: undefined, bound: false, labels: {}, ownerUids: [] }),
     }),
     want: { kind: 'wait' },
   },
@@ -201,12 +213,12 @@ const cases: { name: string; view: PromotionView; want: Partial<PromotionStep> }
     view: view({
       standby: undefined,
       volume: standbyPv({ claimRef: { namespace: ns, name: 'data-db-0', uid: 'uid-sts' } }),
-      claim: claim({ uid: 'uid-sts', volumeName: 'pv-standby', labels: {}, ownedByVolume: false }),
+      claim: claim({ uid: 'uid-sts', volumeName: 'pv-standby', labels: {}, ownerUids: [] }),
     }),
     want: { kind: 'labelClaim', claim: 'data-db-0' },
   },
   {
-    name: 'bound and labelled: the record is removed',
+    name: 'bound and labelled: finished',
     view: view({
       standby: undefined,
       volume: standbyPv({ claimRef: { namespace: ns, name: 'data-db-0', uid: 'uid-new' } }),
@@ -215,9 +227,9 @@ const cases: { name: string; view: PromotionView; want: Partial<PromotionStep> }
     want: { kind: 'finish' },
   },
   {
-    name: 'the standby volume vanished: stop',
+    name: 'the standby volume vanished: stop, without naming it',
     view: view({ volume: undefined }),
-    want: { kind: 'stuck', reason: 'VolumeMissing' },
+    want: { kind: 'stuck', reason: 'VolumeMissing', message: 'the standby’s volume is gone' },
   },
 ];
 
@@ -231,11 +243,7 @@ for (const c of cases) {
 
 // A small API: applying each step as the API server would, from the start.
 test('walking the plan from the start ends bound to the standby volume and deletes no volume', () => {
-  let state: PromotionView = view({
-    record: undefined,
-    volume: undefined,
-    oldVolume: undefined,
-  });
+  let state: PromotionView = view({});
   const volumes = new Map<string, VolumeState>([
     ['pv-old', oldPv({ reclaimPolicy: 'Delete' })],
     ['pv-standby', standbyPv({ reclaimPolicy: 'Delete' })],
@@ -243,24 +251,16 @@ test('walking the plan from the start ends bound to the standby volume and delet
   const deletedClaims: string[] = [];
   const kinds: string[] = [];
   for (let i = 0; i < 20; i++) {
-    const rec = state.record;
-    state = {
-      ...state,
-      volume: rec ? volumes.get(rec.volume) : undefined,
-      oldVolume: rec?.oldVolume !== undefined ? volumes.get(rec.oldVolume) : undefined,
-    };
+    state = { ...state, volume: volumes.get('pv-standby'), oldVolume: volumes.get('pv-old') };
     const step = planPromotion(state);
     kinds.push(step.kind);
-    if (step.kind === 'finish' || step.kind === 'done') break;
+    if (step.kind === 'finish') break;
     switch (step.kind) {
-      case 'begin':
-        state = { ...state, record: step.record };
-        break;
       case 'retain':
         volumes.set(step.volume, { ...volumes.get(step.volume)!, reclaimPolicy: 'Retain' });
         break;
       case 'deleteStandbyClaim':
-        deletedClaims.push(step.claim);
+        deletedClaims.push(`${step.claim}@${step.uid}`);
         state = { ...state, standby: undefined };
         break;
       case 'reserveVolume':
@@ -278,6 +278,10 @@ test('walking the plan from the start ends bound to the standby volume and delet
           ...state,
           claim: claim({ uid: 'uid-new', volumeName: step.volume, bound: true, labels: {} }),
         };
+        volumes.set(step.volume, {
+          ...volumes.get(step.volume)!,
+          claimRef: { namespace: ns, name: 'data-db-0', uid: 'uid-new' },
+        });
         break;
       case 'labelClaim':
         state = { ...state, claim: newClaim };
@@ -287,7 +291,6 @@ test('walking the plan from the start ends bound to the standby volume and delet
     }
   }
   assert.deepEqual(kinds, [
-    'begin',
     'retain',
     'retain',
     'deleteStandbyClaim',
@@ -297,7 +300,7 @@ test('walking the plan from the start ends bound to the standby volume and delet
     'labelClaim',
     'finish',
   ]);
-  assert.deepEqual(deletedClaims, [record.standbyClaim, 'data-db-0@uid-old']);
+  assert.deepEqual(deletedClaims, [`${record.standbyClaim.name}@uid-standby`, 'data-db-0@uid-old']);
   assert.equal(volumes.get('pv-old')?.reclaimPolicy, 'Retain');
   assert.equal(volumes.get('pv-standby')?.reclaimPolicy, 'Retain');
 });
