@@ -8,6 +8,7 @@
 import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import type { FailoverGroup, StatefulVolume, VolumeBackup } from '../../api/v1alpha1/types.generated.js';
 import { isAlreadyExists } from '../../kube/errors.js';
+import { labelValue } from '../../kube/names.js';
 import { coreTypes } from '../../kube/resource.js';
 import type { Stored } from '../../kube/wire.js';
 import type { Manager } from '../../runtime/manager.js';
@@ -80,8 +81,8 @@ function restoreClaimFor(
   });
   const restoreSize = backup.status?.restoreSize;
   if (restoreSize !== undefined) claim.spec.resources = { requests: { storage: restoreSize } };
-  claim.metadata.labels[sourceBackupLabel] = backupName;
-  claim.metadata.labels[restoredForLabel] = vol.metadata.name ?? '';
+  claim.metadata.labels[sourceBackupLabel] = labelValue(backupName);
+  claim.metadata.labels[restoredForLabel] = labelValue(vol.metadata.name ?? '');
   claim.metadata.ownerReferences = [
     {
       apiVersion: fg.apiVersion,
