@@ -159,6 +159,8 @@ export const operatorFlags: readonly string[] = [
   '--namespaces',
   '--concurrency',
   '--metrics-bind-address',
+  '--metrics-secure',
+  '--metrics-cert-dir',
   '--health-probe-bind-address',
   '--leader-elect',
   '--leader-election-namespace',
