@@ -7,6 +7,7 @@ import { Metrics } from '../../src/observability/metrics.js';
 import type { Clock } from '../../src/runtime/clock.js';
 import { Manager, type RunOutcome } from '../../src/runtime/manager.js';
 import { loadTestKubeConfig } from './kube.js';
+import { scrapeMetrics } from './metrics.js';
 
 export interface RunningManager {
   mgr: Manager;
@@ -44,6 +45,7 @@ export async function startTestManager(
     component: 'svo-tests',
     namespaces: opts.namespaces,
     metricsAddress: '127.0.0.1:0',
+    secureMetrics: {},
     probeAddress: '127.0.0.1:0',
     shutdownTimeoutMs: 10_000,
     ...(opts.clock !== undefined ? { clock: opts.clock } : {}),
@@ -58,10 +60,7 @@ export async function startTestManager(
     mgr,
     outcome,
     settled: () => isSettled,
-    metrics: async () => {
-      const res = await fetch(`http://127.0.0.1:${String(mgr.ports.metrics)}/metrics`);
-      return res.text();
-    },
+    metrics: () => scrapeMetrics(mgr.ports.metrics),
     stop: async () => {
       stop.abort();
       return outcome;

@@ -12,18 +12,23 @@ import { createTestNamespace, testKubeconfigPath } from '../../support/kube.js';
 import { metricValue, testClient } from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
 import { sourceLabel, type ConfigMap } from './mirror-controller.js';
+import { scrapeMetrics } from '../../support/metrics.js';
 import { freePort } from '../../support/operator-process.js';
 
 const lease = { duration: 6, renew: 4, retry: 1 };
 
 interface Operator {
   child: ChildProcess;
+  /** Probes, plain HTTP. */
   port: number;
+  metricsPort: number;
   exited: Promise<number | null>;
 }
 
 async function startOperator(t: TestContext, ns: string): Promise<Operator> {
   const port = await freePort();
+  let metricsPort = await freePort();
+  while (metricsPort === port) metricsPort = await freePort();
   const child = spawn(
     process.execPath,
     [
@@ -38,7 +43,7 @@ async function startOperator(t: TestContext, ns: string): Promise<Operator> {
       `--lease-duration=${String(lease.duration)}s`,
       `--renew-deadline=${String(lease.renew)}s`,
       `--retry-period=${String(lease.retry)}s`,
-      `--metrics-bind-address=127.0.0.1:${String(port)}`,
+      `--metrics-bind-address=127.0.0.1:${String(metricsPort)}`,
       `--health-probe-bind-address=127.0.0.1:${String(port)}`,
       '--log-level=warn',
     ],
@@ -52,12 +57,11 @@ async function startOperator(t: TestContext, ns: string): Promise<Operator> {
   t.after(() => {
     child.kill('SIGKILL');
   });
-  return { child, port, exited };
+  return { child, port, metricsPort, exited };
 }
 
 async function scrape(op: Operator): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${String(op.port)}/metrics`);
-  return res.text();
+  return scrapeMetrics(op.metricsPort);
 }
 
 const isLeader = async (op: Operator): Promise<boolean> =>

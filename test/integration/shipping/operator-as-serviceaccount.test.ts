@@ -18,6 +18,7 @@ import { createTestNamespace, loadTestKubeConfig, testKubeconfigPath } from '../
 import { metricValue, testClient } from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
 import { chartDir, helm, ok, repoRoot } from './tools.js';
+import { scrapeMetrics } from '../../support/metrics.js';
 import { freePort } from '../../support/operator-process.js';
 
 const kc = loadTestKubeConfig();
@@ -90,6 +91,8 @@ test('the operator runs with only the chart’s ServiceAccount: caches sync, it 
   const name = `${release}-stateful-volume-operator`;
   const kubeconfig = await serviceAccountKubeconfig(home, name);
   const port = await freePort();
+  let metricsPort = await freePort();
+  while (metricsPort === port) metricsPort = await freePort();
   let stderr = '';
   let stdout = '';
   const child = spawn(
@@ -102,7 +105,7 @@ test('the operator runs with only the chart’s ServiceAccount: caches sync, it 
       `--namespaces=${watched}`,
       `--leader-election-namespace=${home}`,
       `--leader-election-id=${name}`,
-      `--metrics-bind-address=127.0.0.1:${String(port)}`,
+      `--metrics-bind-address=127.0.0.1:${String(metricsPort)}`,
       `--health-probe-bind-address=127.0.0.1:${String(port)}`,
       '--log-level=info',
     ],
@@ -121,7 +124,7 @@ test('the operator runs with only the chart’s ServiceAccount: caches sync, it 
     { timeoutMs: 60_000, intervalMs: 500 },
   );
   await eventually('the operator leads', async () => {
-    const text = await (await fetch(`http://127.0.0.1:${String(port)}/metrics`)).text();
+    const text = await scrapeMetrics(metricsPort);
     return metricValue(text, 'leader_election_master_status', { name }) === 1;
   });
   // The sample StatefulVolume, reconciled by this process with only the ServiceAccount's rights. Its
@@ -151,7 +154,7 @@ test('the operator runs with only the chart’s ServiceAccount: caches sync, it 
     },
     { timeoutMs: 90_000 },
   );
-  const text = await (await fetch(`http://127.0.0.1:${String(port)}/metrics`)).text();
+  const text = await scrapeMetrics(metricsPort);
   assert.equal(
     metricValue(text, 'rest_client_requests_total', { code: '403' }),
     0,
