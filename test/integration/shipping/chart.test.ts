@@ -226,7 +226,8 @@ interface ServicePort {
 }
 
 function servicePorts(docs: readonly Manifest[]): { type: string; ports: ServicePort[] } {
-  return one(docs, 'Service').spec as { type: string; ports: ServicePort[] };
+  const spec = one(docs, 'Service').spec as { type: string; ports: ServicePort[] };
+  return { type: spec.type, ports: spec.ports };
 }
 
 test('metrics by default: HTTPS on 8443 behind a ClusterIP Service, and a metrics-reader ClusterRole', async () => {
