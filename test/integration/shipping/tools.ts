@@ -264,6 +264,9 @@ export function allNamespacesAccess(ns: string, other: string): { can: Access[];
       { verb: 'patch', resource: 'nodes' },
       { verb: 'delete', resource: 'volumeattachments', group: 'storage.k8s.io' },
       { verb: 'list', resource: 'statefulsets', group: 'apps' },
+      // Who scrapes /metrics is checked with the API server.
+      { verb: 'create', resource: 'tokenreviews', group: 'authentication.k8s.io' },
+      { verb: 'create', resource: 'subjectaccessreviews', group: 'authorization.k8s.io' },
     ],
     cannot: [
       { verb: 'get', resource: 'secrets', namespace: ns },
@@ -297,6 +300,8 @@ export function watchedNamespaceAccess(home: string, watched: string): { can: Ac
       { verb: 'update', resource: 'leases', group: 'coordination.k8s.io', namespace: home },
       { verb: 'patch', resource: 'nodes' },
       { verb: 'list', resource: 'persistentvolumes' },
+      { verb: 'create', resource: 'tokenreviews', group: 'authentication.k8s.io' },
+      { verb: 'create', resource: 'subjectaccessreviews', group: 'authorization.k8s.io' },
     ],
     cannot: [
       { verb: 'create', resource: 'persistentvolumeclaims', namespace: home },
