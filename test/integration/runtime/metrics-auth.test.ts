@@ -15,7 +15,7 @@ import { createLogger } from '../../../src/observability/logger.js';
 import { Metrics } from '../../../src/observability/metrics.js';
 import { Manager } from '../../../src/runtime/manager.js';
 import { selfSignedCertificate, type Credentials } from '../../../src/runtime/selfsigned.js';
-import { auditedWrites, type AuditedWrite } from '../../support/audit.js';
+import { auditedRequests, type AuditedWrite } from '../../support/audit.js';
 import { clusterRunDir } from '../../support/control.js';
 import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
 import { getMetrics, metricsReaderToken, serviceAccountToken } from '../../support/metrics.js';
@@ -93,7 +93,7 @@ test('metrics: 401 without or with a forged token, 403 without the role, 200 wit
   }
   // Five scrapes with one token: one TokenReview and one SubjectAccessReview, not five of each.
   const reviews = await eventually<AuditedWrite[]>('the reviews in the audit log', () => {
-    const mine = auditedWrites(runDir, userAgent, since).filter((w) => w.resource.endsWith('reviews'));
+    const mine = auditedRequests(runDir, userAgent, since).filter((w) => w.resource.endsWith('reviews'));
     return Promise.resolve(mine.length >= 2 ? mine : false);
   });
   assert.deepEqual(reviews.map((w) => w.resource).sort(), ['subjectaccessreviews', 'tokenreviews']);
