@@ -63,6 +63,8 @@ async function main(): Promise<void> {
       join(repoRoot, 'src', 'main.ts'),
       `--kubeconfig=${identity.kubeconfigPath}`,
       '--leader-elect=false',
+      // Plain HTTP on loopback, so `curl localhost:8080/metrics` works without a token.
+      '--metrics-secure=false',
       '--metrics-bind-address=127.0.0.1:8080',
       '--health-probe-bind-address=127.0.0.1:8081',
     ],

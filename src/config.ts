@@ -11,6 +11,10 @@ export interface OperatorConfig {
   namespaces: string[];
   concurrency: number;
   metricsAddress: string;
+  /** HTTPS with TokenReview and SubjectAccessReview; false serves plain HTTP to anyone. */
+  metricsSecure: boolean;
+  /** tls.crt and tls.key to serve; a self-signed certificate when unset. */
+  metricsCertDir?: string;
   probeAddress: string;
   leaderElect: boolean;
   leaderElectionNamespace: string;
@@ -37,8 +41,14 @@ Flags (environment variable in brackets):
   --kubeconfig PATH                  kubeconfig file; in-cluster config when unset [KUBECONFIG]
   --namespaces a,b                   namespaces to watch; all when empty [SVO_WATCH_NAMESPACES]
   --concurrency N                    parallel reconciles per controller (default 4) [SVO_CONCURRENCY]
-  --metrics-bind-address ADDR        /metrics address, e.g. :8080; "0" disables (default :8080)
-  --health-probe-bind-address ADDR   /healthz and /readyz address (default :8081)
+  --metrics-bind-address ADDR        /metrics address; "0" disables (default :8443)
+  --metrics-secure[=false]           serve /metrics over HTTPS to callers allowed "get" on the
+                                     non-resource URL /metrics, checked with TokenReview and
+                                     SubjectAccessReview (default true); false: plain HTTP to
+                                     anyone, for local development only
+  --metrics-cert-dir DIR             tls.crt and tls.key for /metrics, re-read when they change;
+                                     without it a self-signed certificate is made at start
+  --health-probe-bind-address ADDR   /healthz and /readyz address, plain HTTP (default :8081)
   --leader-elect[=false]             run controllers only while holding the Lease (default true)
   --leader-election-namespace NS     namespace of the Lease (default: the pod's) [POD_NAMESPACE]
   --leader-election-id NAME          name of the Lease (default stateful-volume-operator)
@@ -74,6 +84,8 @@ const options = {
   namespaces: { type: 'string' },
   concurrency: { type: 'string' },
   'metrics-bind-address': { type: 'string' },
+  'metrics-secure': { type: 'string' },
+  'metrics-cert-dir': { type: 'string' },
   'health-probe-bind-address': { type: 'string' },
   'leader-elect': { type: 'string' },
   'leader-election-namespace': { type: 'string' },
@@ -121,7 +133,7 @@ function parseBool(flag: string, value: string | undefined): boolean {
 
 /** Splits "--flag=value" pairs so a bare boolean flag like --leader-elect still parses. */
 function normaliseArgv(argv: readonly string[]): string[] {
-  return argv.map((a) => (a === '--leader-elect' ? '--leader-elect=true' : a));
+  return argv.map((a) => (a === '--leader-elect' || a === '--metrics-secure' ? `${a}=true` : a));
 }
 
 export type ParsedArgs = { help: true } | { help: false; config: OperatorConfig };
@@ -179,6 +191,28 @@ function leaderConfig(
   };
 }
 
+function metricsConfig(
+  get: Lookup,
+): Pick<OperatorConfig, 'metricsAddress' | 'metricsSecure' | 'metricsCertDir' | 'probeAddress'> {
+  const metricsAddress = get('metrics-bind-address', ':8443');
+  const probeAddress = get('health-probe-bind-address', ':8081');
+  const metricsSecure = parseBool('metrics-secure', get('metrics-secure', 'true'));
+  const metricsCertDir = get('metrics-cert-dir', '');
+  if (metricsCertDir !== '' && !metricsSecure)
+    throw new ConfigError('--metrics-cert-dir: certificates are only served with --metrics-secure=true');
+  // The kubelet probes without a token: probes cannot sit behind the metrics guard.
+  if (metricsSecure && metricsAddress !== '0' && metricsAddress === probeAddress)
+    throw new ConfigError(
+      '--metrics-bind-address and --health-probe-bind-address must differ while --metrics-secure: probes stay plain HTTP',
+    );
+  return {
+    metricsAddress,
+    metricsSecure,
+    ...(metricsCertDir !== '' ? { metricsCertDir } : {}),
+    probeAddress,
+  };
+}
+
 function buildConfig(
   v: Record<string, string | boolean | undefined>,
   env: NodeJS.ProcessEnv,
@@ -194,8 +228,7 @@ function buildConfig(
       .map((s) => s.trim())
       .filter((s) => s !== ''),
     concurrency: positiveNumber('concurrency', get('concurrency', '4', 'SVO_CONCURRENCY'), true),
-    metricsAddress: get('metrics-bind-address', ':8080'),
-    probeAddress: get('health-probe-bind-address', ':8081'),
+    ...metricsConfig(get),
     ...leaderConfig(get),
     logLevel,
     qps: positiveNumber('kube-api-qps', get('kube-api-qps', '50'), false),

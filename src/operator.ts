@@ -38,6 +38,9 @@ export function createManager(config: OperatorConfig, log: Logger): Manager {
     component,
     namespaces: config.namespaces,
     ...(config.metricsAddress !== '0' ? { metricsAddress: config.metricsAddress } : {}),
+    ...(config.metricsSecure
+      ? { secureMetrics: config.metricsCertDir !== undefined ? { certDir: config.metricsCertDir } : {} }
+      : {}),
     ...(config.probeAddress !== '0' ? { probeAddress: config.probeAddress } : {}),
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     ...(config.leaderElect

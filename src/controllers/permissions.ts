@@ -34,6 +34,11 @@ export const clusterRules: readonly PolicyRule[] = [
   { apiGroups: ['storage.k8s.io'], resources: ['volumeattachments'], verbs: [...cached, 'delete'] },
   // A missing VolumeSnapshotClass becomes a condition on the policy or backup, not a failed snapshot.
   { apiGroups: ['snapshot.storage.k8s.io'], resources: ['volumesnapshotclasses'], verbs: cached },
+
+  // /metrics names every tenant's namespaces, volumes and policies: each scrape's bearer token is checked
+  // with a TokenReview, and its user's right to get /metrics with a SubjectAccessReview.
+  { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+  { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
 ];
 
 /**

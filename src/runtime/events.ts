@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { KubeClient } from '../kube/client.js';
 import { errorMessage, isNotFound } from '../kube/errors.js';
+import { boundedName, maxNameLength } from '../kube/names.js';
 import { coreTypes } from '../kube/resource.js';
 import type { KubeObject } from '../kube/wire.js';
 import type { Clock } from './clock.js';
@@ -109,7 +110,9 @@ export class EventRecorder {
     now: number,
   ): Promise<void> {
     const namespace = obj.metadata.namespace ?? 'default';
-    const name = `${obj.metadata.name ?? 'object'}.${randomBytes(8).toString('hex')}`;
+    const suffix = `.${randomBytes(8).toString('hex')}`;
+    // An object named with all 253 characters would otherwise get an Event the API server refuses.
+    const name = `${boundedName(obj.metadata.name ?? 'object', maxNameLength - suffix.length)}${suffix}`;
     const at = rfc3339(this.clock.now());
     await this.client.create(coreTypes.event, {
       apiVersion: 'v1',

@@ -9,7 +9,9 @@ import { systemClock, type Clock } from './clock.js';
 import { Controller, type ControllerSpec } from './controller.js';
 import { EventRecorder } from './events.js';
 import { LeaderElector, type LeaderElectionOptions } from './leaderelection.js';
-import { HttpEndpoint, type Route } from './server.js';
+import { MetricsGuard } from './metrics-auth.js';
+import { HttpEndpoint, type EndpointOptions, type Route } from './server.js';
+import { certDirTls, selfSignedTls } from './tls.js';
 
 export interface ManagerOptions {
   client: KubeClient;
@@ -22,8 +24,14 @@ export interface ManagerOptions {
   namespaces: readonly string[];
   /** Address for /metrics; undefined disables it. */
   metricsAddress?: string;
-  /** Address for /healthz and /readyz; undefined disables them. May equal metricsAddress. */
+  /** Address for /healthz and /readyz; undefined disables them. May equal metricsAddress unless secureMetrics. */
   probeAddress?: string;
+  /**
+   * Serve /metrics over HTTPS, only to callers the API server authenticates
+   * and allows `get` on /metrics; plain HTTP to anyone when absent. Without
+   * certDir (tls.crt, tls.key) a self-signed certificate is made at start.
+   */
+  secureMetrics?: { certDir?: string };
   /** Leader election; undefined runs controllers unconditionally. */
   leaderElection?: LeaderElectionOptions;
   /** How long a shutdown waits for running reconciles. */
@@ -183,6 +191,17 @@ export class Manager {
     this.opts.client.close();
   }
 
+  private metricsSecurity(): EndpointOptions {
+    const secure = this.opts.secureMetrics;
+    if (secure === undefined) return {};
+    const log = this.opts.log.child({ component: 'metrics' });
+    const tls = secure.certDir !== undefined ? certDirTls(secure.certDir, log) : selfSignedTls();
+    // The wall clock, not the injected one: how long a review is trusted is real time.
+    const guard = new MetricsGuard(this.opts.client, log);
+    log.info({ tls: tls.describe }, 'metrics served over HTTPS to authorized callers');
+    return { tls, guard: (req) => guard.check(req) };
+  }
+
   private async serve(): Promise<void> {
     const metricsRoute: Route = async () => {
       for (const c of this.controllers) c.sample();
@@ -194,15 +213,16 @@ export class Manager {
       Promise.resolve(
         this.cache.hasSynced ? { status: 200, body: 'ok\n' } : { status: 503, body: 'cache not synced\n' },
       );
-    const { metricsAddress, probeAddress } = this.opts;
-    if (metricsAddress !== undefined && metricsAddress === probeAddress) {
+    const { metricsAddress, probeAddress, secureMetrics } = this.opts;
+    // Probes stay plain HTTP without a token (the kubelet has none), so they share a port only with plain metrics.
+    if (metricsAddress !== undefined && metricsAddress === probeAddress && secureMetrics === undefined) {
       const all = new HttpEndpoint({ '/metrics': metricsRoute, '/healthz': healthz, '/readyz': readyz });
       this.ports.metrics = this.ports.probe = await all.listen(metricsAddress);
       this.endpoints.push(all);
       return;
     }
     if (metricsAddress !== undefined) {
-      const m = new HttpEndpoint({ '/metrics': metricsRoute });
+      const m = new HttpEndpoint({ '/metrics': metricsRoute }, this.metricsSecurity());
       this.ports.metrics = await m.listen(metricsAddress);
       this.endpoints.push(m);
     }

@@ -21,6 +21,7 @@ import { ensureCrds } from '../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../support/kube.js';
 import { operatorNamespace } from '../support/identity.js';
 import { testClient, testName } from '../support/operator.js';
+import { scrapeMetrics } from '../support/metrics.js';
 import {
   echoProblems,
   startOperator,
@@ -65,7 +66,7 @@ async function ready(r: Replica): Promise<boolean> {
 
 async function leads(r: Replica): Promise<boolean> {
   try {
-    const text = await (await fetch(`http://127.0.0.1:${String(r.port)}/metrics`)).text();
+    const text = await scrapeMetrics(r.metricsPort);
     return text
       .split('\n')
       .some((l) => l.startsWith('leader_election_master_status') && l.trim().endsWith(' 1'));

@@ -12,6 +12,7 @@ import { auditedWrites } from '../support/audit.js';
 import { clusterRunDir, requireOwnCluster } from '../support/control.js';
 import { createTestNamespace } from '../support/kube.js';
 import { metricValue, testClient, testName } from '../support/operator.js';
+import { scrapeMetrics } from '../support/metrics.js';
 import {
   echoProblems,
   startOperator,
@@ -45,7 +46,7 @@ async function start(t: TestContext, ns: string): Promise<Replica> {
 }
 
 async function leads(r: Replica): Promise<boolean> {
-  const text = await (await fetch(`http://127.0.0.1:${String(r.port)}/metrics`)).text();
+  const text = await scrapeMetrics(r.metricsPort);
   return metricValue(text, 'leader_election_master_status', { name: 'mirror' }) === 1;
 }
 

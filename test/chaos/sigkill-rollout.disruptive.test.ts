@@ -51,13 +51,8 @@ import { clusterRunDir } from '../support/control.js';
 import { ensureCrds } from '../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../support/kube.js';
 import { metricValue, testClient, testName } from '../support/operator.js';
-import {
-  httpGet,
-  startOperator,
-  stopOperator,
-  waitReady,
-  type OperatorProcess,
-} from '../support/operator-process.js';
+import { startOperator, stopOperator, waitReady, type OperatorProcess } from '../support/operator-process.js';
+import { scrapeMetrics } from '../support/metrics.js';
 import { eventually } from '../support/wait.js';
 
 type Claim = Stored<V1PersistentVolumeClaim>;
@@ -155,7 +150,7 @@ interface Sample {
 /** What the operator is busy with right now; undefined if it does not answer in time. */
 async function sample(inc: Incarnation): Promise<Sample | undefined> {
   try {
-    const { body } = await httpGet(inc.port, '/metrics');
+    const body = await scrapeMetrics(inc.metricsPort);
     const c = { controller: 'statefulvolume' };
     return {
       reconciles: metricValue(body, 'controller_runtime_reconcile_total', c),

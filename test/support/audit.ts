@@ -38,8 +38,20 @@ export interface AuditEvent {
   annotations?: Record<string, string>;
 }
 
-/** Writes whose user agent starts with the prefix, finished at or after `since`. */
+/**
+ * Access reviews are POSTs that store nothing: the operator creates them to
+ * check who scrapes /metrics, on every replica, leader or not. They are not
+ * writes to the cluster's state.
+ */
+const reviews = new Set(['tokenreviews', 'subjectaccessreviews']);
+
+/** Writes whose user agent starts with the prefix, finished at or after `since`; access reviews left out. */
 export function auditedWrites(runDir: string, userAgentPrefix: string, since?: Date): AuditedWrite[] {
+  return auditedRequests(runDir, userAgentPrefix, since).filter((w) => !reviews.has(w.resource));
+}
+
+/** Every audited request whose user agent starts with the prefix, access reviews included. */
+export function auditedRequests(runDir: string, userAgentPrefix: string, since?: Date): AuditedWrite[] {
   const path = auditLogPath(runDir);
   if (!existsSync(path))
     throw new Error(`no audit log at ${path}: was the cluster started by this checkout?`);

@@ -21,8 +21,10 @@ export interface OperatorProcess {
   /** Which start this is, for messages: #0, #1, ... */
   readonly n: number;
   readonly child: ChildProcess;
-  /** Metrics and probes share this loopback port. */
+  /** The loopback port of /healthz and /readyz (plain HTTP). */
   readonly port: number;
+  /** The loopback port of /metrics (HTTPS; read it with scrapeMetrics of metrics.ts). */
+  readonly metricsPort: number;
   readonly exited: Promise<Exit>;
   /** Set just before a kill by the test; an exit without it is a crash. */
   killed: boolean;
@@ -105,7 +107,8 @@ export async function startOperator(opts: OperatorOptions = {}): Promise<Operato
     ...(opts.runDir !== undefined ? { runDir: opts.runDir } : {}),
   });
   const port = await freePort();
-  const address = `127.0.0.1:${String(port)}`;
+  let metricsPort = await freePort();
+  while (metricsPort === port) metricsPort = await freePort();
   const namespaces = opts.namespaces ?? [];
   const child = spawn(
     process.execPath,
@@ -116,8 +119,8 @@ export async function startOperator(opts: OperatorOptions = {}): Promise<Operato
       ...(namespaces.length > 0 ? [`--namespaces=${namespaces.join(',')}`] : []),
       '--leader-elect=false',
       ...(fixture ? [] : [`--leader-election-namespace=${operatorNamespace}`]),
-      `--metrics-bind-address=${address}`,
-      `--health-probe-bind-address=${address}`,
+      `--metrics-bind-address=127.0.0.1:${String(metricsPort)}`,
+      `--health-probe-bind-address=127.0.0.1:${String(port)}`,
       '--log-level=warn',
       ...(opts.args ?? []),
     ],
@@ -136,7 +139,7 @@ export async function startOperator(opts: OperatorOptions = {}): Promise<Operato
       resolve({ code, signal });
     });
   });
-  const proc: OperatorProcess = { n: opts.n ?? 0, child, port, exited, killed: false, output };
+  const proc: OperatorProcess = { n: opts.n ?? 0, child, port, metricsPort, exited, killed: false, output };
   void exited.then((e) => {
     proc.exit = e;
   });

@@ -10,6 +10,7 @@ import type { Clock } from '../../src/runtime/clock.js';
 import { Manager, type RunOutcome } from '../../src/runtime/manager.js';
 import { mintIdentity, type Role } from './identity.js';
 import { loadTestKubeConfig } from './kube.js';
+import { scrapeMetrics } from './metrics.js';
 
 export interface RunningManager {
   mgr: Manager;
@@ -100,6 +101,7 @@ async function startManager(
     component: 'svo-tests',
     namespaces: opts.namespaces,
     metricsAddress: '127.0.0.1:0',
+    secureMetrics: {},
     probeAddress: '127.0.0.1:0',
     shutdownTimeoutMs: 10_000,
     ...(opts.clock !== undefined ? { clock: opts.clock } : {}),
@@ -114,10 +116,7 @@ async function startManager(
     mgr,
     outcome,
     settled: () => isSettled,
-    metrics: async () => {
-      const res = await fetch(`http://127.0.0.1:${String(mgr.ports.metrics)}/metrics`);
-      return res.text();
-    },
+    metrics: () => scrapeMetrics(mgr.ports.metrics),
     stop: async () => {
       stop.abort();
       return outcome;

@@ -68,3 +68,8 @@ config/rbac/role.yaml. Usage: include "svo.rules" (list . "clusterRules").
 {{- end }}
 {{- toYaml (required (printf "files/rbac-rules.yaml has no %s" (index . 1)) (get $rules (index . 1))) }}
 {{- end }}
+
+{{/* The metrics port's scheme, which also names the Service port: https unless metrics.secure is off. */}}
+{{- define "svo.metricsScheme" -}}
+{{- if .Values.metrics.secure }}https{{ else }}http{{ end }}
+{{- end }}

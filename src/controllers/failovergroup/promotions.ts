@@ -18,7 +18,7 @@ import type { Stored } from '../../kube/wire.js';
 import type { Manager } from '../../runtime/manager.js';
 import { statefulVolumeType } from '../kinds.js';
 import { claimNameOf } from '../statefulvolume/claim.js';
-import { sourceBackupLabel, standbyClaimName } from '../statefulvolume/standbys.js';
+import { seedOf, sourceBackupLabel, standbyClaimName } from '../statefulvolume/standbys.js';
 import { failoverGroupType } from './types.js';
 
 type Claim = Stored<V1PersistentVolumeClaim>;
@@ -144,7 +144,8 @@ async function standbyOf(
   const pv = await findIn<Volume>(mgr, volumeType, undefined, standby?.spec?.volumeName);
   if (standby === undefined || pv === undefined || standby.status?.phase !== 'Bound')
     return { stuck: `no Bound standby claim of ${claimNameOf(vol)} in ${zone}` };
-  const source = standby.metadata.labels?.[sourceBackupLabel];
+  // The label holds at most 63 characters of the backup's name; seedOf reads a longer one back.
+  const source = standby.metadata.labels?.[sourceBackupLabel] !== undefined ? seedOf(standby) : undefined;
   return {
     standbyClaim: identity(standby),
     standbyVolume: identity(pv),

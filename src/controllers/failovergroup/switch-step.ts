@@ -13,6 +13,7 @@ import type {
   StatefulVolume,
   VolumeBackup,
 } from '../../api/v1alpha1/types.generated.js';
+import { labelValue } from '../../kube/names.js';
 import { coreTypes } from '../../kube/resource.js';
 import type { Stored } from '../../kube/wire.js';
 import { rfc3339 } from '../../runtime/clock.js';
@@ -20,7 +21,7 @@ import type { Manager } from '../../runtime/manager.js';
 import { volumeBackupType } from '../kinds.js';
 import { claimNameOf, labels, managerName } from '../statefulvolume/claim.js';
 import { sourceBackupLabel } from '../statefulvolume/standbys.js';
-import { labelValue, stampedName } from '../volumebackuppolicy/naming.js';
+import { stampedName } from '../volumebackuppolicy/naming.js';
 import { zoneLabel, type GroupView } from './observe.js';
 import { advance, arrived, buildRecord, type Next } from './promotions.js';
 import { decideSwitch, type SwitchDecision, type SwitchInput } from './switch-plan.js';
@@ -136,9 +137,9 @@ function refilledStandby(
       coreTypes.persistentVolumeClaim,
       vol.metadata.namespace,
       (c) =>
-        c.metadata.labels?.[labels.volume] === vol.metadata.name &&
-        c.metadata.labels?.[labels.zone] === zone &&
-        c.metadata.labels?.[sourceBackupLabel] === labelValue(backup) &&
+        c.metadata.labels?.[labels.volume] === labelValue(vol.metadata.name ?? '') &&
+        c.metadata.labels[labels.zone] === zone &&
+        c.metadata.labels[sourceBackupLabel] === labelValue(backup) &&
         c.status?.phase === 'Bound' &&
         c.metadata.deletionTimestamp === undefined,
     )

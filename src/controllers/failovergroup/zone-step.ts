@@ -12,6 +12,7 @@ import type {
   StatefulVolume,
   VolumeBackup,
 } from '../../api/v1alpha1/types.generated.js';
+import { labelValue } from '../../kube/names.js';
 import { coreTypes } from '../../kube/resource.js';
 import type { Stored } from '../../kube/wire.js';
 import { rfc3339 } from '../../runtime/clock.js';
@@ -114,16 +115,18 @@ function newestStandby(
 ): { claim: string; at: Date | undefined } | undefined {
   const mine = claims.filter(
     (c) =>
-      c.metadata.labels?.[labels.volume] === vol.metadata.name &&
-      c.metadata.labels?.[labels.zone] === zone &&
+      c.metadata.labels?.[labels.volume] === labelValue(vol.metadata.name ?? '') &&
+      c.metadata.labels[labels.zone] === zone &&
       (c.metadata.ownerReferences?.some((o) => o.uid === vol.metadata.uid) === true ||
-        c.metadata.labels[restoredForLabel] === vol.metadata.name) &&
+        c.metadata.labels[restoredForLabel] === labelValue(vol.metadata.name ?? '')) &&
       c.status?.phase === 'Bound' &&
       c.metadata.deletionTimestamp === undefined,
   );
   const dated = mine.map((c) => ({
     claim: c.metadata.name ?? '',
-    at: backupTime(backups.find((b) => b.metadata.name === c.metadata.labels?.[sourceBackupLabel])),
+    at: backupTime(
+      backups.find((b) => labelValue(b.metadata.name ?? '') === c.metadata.labels?.[sourceBackupLabel]),
+    ),
   }));
   dated.sort((a, b) => (b.at?.getTime() ?? -1) - (a.at?.getTime() ?? -1));
   return dated[0];

@@ -5,6 +5,7 @@ import type {
   V1PersistentVolumeClaim,
   V1PersistentVolumeClaimSpec,
 } from '@kubernetes/client-node';
+import { labelValue } from '../../kube/names.js';
 import { parseQuantity } from '../../kube/quantity.js';
 
 export const labels = {
@@ -59,7 +60,7 @@ export type DesiredClaim = V1PersistentVolumeClaim & {
 function claimLabels(volumeName: string, plan: ClaimPlan): Record<string, string> {
   const out: Record<string, string> = {
     [labels.managedBy]: managerName,
-    [labels.volume]: volumeName,
+    [labels.volume]: labelValue(volumeName),
     [labels.role]: plan.role.toLowerCase(),
   };
   if (plan.zone !== undefined) out[labels.zone] = plan.zone;

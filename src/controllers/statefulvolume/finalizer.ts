@@ -4,6 +4,7 @@
 import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import type { StatefulVolume } from '../../api/v1alpha1/types.generated.js';
 import { errorMessage, isNotFound } from '../../kube/errors.js';
+import { labelValue } from '../../kube/names.js';
 import { coreTypes } from '../../kube/resource.js';
 import type { Stored } from '../../kube/wire.js';
 import { addFinalizer, removeFinalizer } from '../../runtime/finalizers.js';
@@ -37,7 +38,7 @@ async function releaseClaim(
     metadata: {
       resourceVersion: claim.metadata.resourceVersion,
       ownerReferences: others.length > 0 ? others : null,
-      labels: { [labels.released]: vol.metadata.name ?? '' },
+      labels: { [labels.released]: labelValue(vol.metadata.name ?? '') },
     },
   });
   mgr.recorder.normal(vol, 'ClaimReleased', `Kept claim ${name} and its data (reclaimPolicy Retain).`);

@@ -3,6 +3,7 @@
 // this step only gathers its inputs and the node each new claim is pinned to.
 import type { V1Node, V1PersistentVolume, V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import type { StatefulVolume } from '../../api/v1alpha1/types.generated.js';
+import { labelValue } from '../../kube/names.js';
 import { coreTypes } from '../../kube/resource.js';
 import type { Stored } from '../../kube/wire.js';
 import type { Manager } from '../../runtime/manager.js';
@@ -58,7 +59,7 @@ export function standbyClaimsOf(mgr: Manager, vol: StatefulVolume): Claim[] {
     coreTypes.persistentVolumeClaim,
     vol.metadata.namespace,
     (c) =>
-      c.metadata.labels?.[labels.volume] === name &&
+      c.metadata.labels?.[labels.volume] === labelValue(name) &&
       c.metadata.labels[labels.role] === 'standby' &&
       c.metadata.ownerReferences?.some((o) => o.uid === vol.metadata.uid) === true,
   );

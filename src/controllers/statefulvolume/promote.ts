@@ -18,6 +18,7 @@ import type {
 } from '../../api/v1alpha1/types.generated.js';
 import type { KubeClient } from '../../kube/client.js';
 import { isAlreadyExists } from '../../kube/errors.js';
+import { labelValue } from '../../kube/names.js';
 import { coreTypes } from '../../kube/resource.js';
 import type { Stored } from '../../kube/wire.js';
 import type { ConditionUpdate } from '../../runtime/conditions.js';
@@ -309,8 +310,8 @@ function restoredClaim(
   });
   const restoreSize = backup.status?.restoreSize;
   if (restoreSize !== undefined) claim.spec.resources = { requests: { storage: restoreSize } };
-  claim.metadata.labels[sourceBackupLabel] = backup.metadata.name ?? '';
-  claim.metadata.labels[restoredForLabel] = vol.metadata.name ?? '';
+  claim.metadata.labels[sourceBackupLabel] = labelValue(backup.metadata.name ?? '');
+  claim.metadata.labels[restoredForLabel] = labelValue(vol.metadata.name ?? '');
   return claim as Claim;
 }
 

@@ -2,10 +2,10 @@
 // backup of the volume. A claim's data source cannot change after creation,
 // so a refresh is a new claim from the newer backup; the older claim is
 // deleted only once the newer one is Bound, so a zone always keeps a copy.
-import { createHash } from 'node:crypto';
 import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import type { ReplicaStatus, StatefulVolume, VolumeBackup } from '../../api/v1alpha1/types.generated.js';
 import { errorMessage, isAlreadyExists, isInvalid, isNotFound, isQuotaExceeded } from '../../kube/errors.js';
+import { boundedName, labelValue, nameFragment, shortHash } from '../../kube/names.js';
 import { parseQuantity } from '../../kube/quantity.js';
 import { coreTypes } from '../../kube/resource.js';
 import type { Stored } from '../../kube/wire.js';
@@ -41,10 +41,15 @@ export interface StandbyDecision {
   readonly seededEmpty: boolean;
 }
 
-/** A claim name for a zone's standby from one seed: stable, so a restart adopts instead of duplicating. */
+/**
+ * A claim name for a zone's standby from one seed: stable, so a restart adopts
+ * instead of duplicating. The zone is made fit for a name (a zone may hold
+ * upper case or `_`), and a name past 253 characters is cut and hashed whole,
+ * so it neither ends in a dash nor equals the primary's or another standby's.
+ */
 export function standbyClaimName(claimName: string, zone: string, seed: string): string {
-  const tag = seed === emptySeed ? 'empty' : createHash('sha256').update(seed).digest('hex').slice(0, 8);
-  return `${claimName}-${zone}-${tag}`.slice(0, 253);
+  const tag = seed === emptySeed ? 'empty' : shortHash(seed);
+  return boundedName(`${claimName}-${nameFragment(zone)}-${tag}`);
 }
 
 function replicaFor(s: ExistingStandby, newest: string): ReplicaStatus {
@@ -161,11 +166,23 @@ export function newestReadyBackup(mgr: Manager, vol: StatefulVolume): SeedBackup
   };
 }
 
+/**
+ * The backup a standby was filled from. The label holds at most 63 characters
+ * of its name; the claim's data source is the backup's VolumeSnapshot, which
+ * carries the backup's whole name, so a long name is read back from there.
+ */
+export function seedOf(c: Stored<V1PersistentVolumeClaim>): string {
+  const label = c.metadata.labels?.[sourceBackupLabel];
+  if (label === undefined) return emptySeed;
+  const snapshot = c.spec?.dataSource?.name;
+  return snapshot !== undefined && labelValue(snapshot) === label ? snapshot : label;
+}
+
 function existingStandbys(mgr: Manager, vol: StatefulVolume): ExistingStandby[] {
   return standbyClaimsOf(mgr, vol).map((c: Stored<V1PersistentVolumeClaim>) => ({
     name: c.metadata.name ?? '',
     zone: c.metadata.labels?.['storage.stateful.dev/zone'] ?? '',
-    seed: c.metadata.labels?.[sourceBackupLabel] ?? emptySeed,
+    seed: seedOf(c),
     bound: c.status?.phase === 'Bound',
     deleting: c.metadata.deletionTimestamp !== undefined,
   }));
@@ -203,7 +220,7 @@ async function createStandby(
         : {}),
     },
   );
-  claim.metadata.labels[sourceBackupLabel] = seed?.name ?? emptySeed;
+  claim.metadata.labels[sourceBackupLabel] = labelValue(seed?.name ?? emptySeed);
   try {
     await mgr.client.create(coreTypes.persistentVolumeClaim, claim as Stored<V1PersistentVolumeClaim>);
   } catch (err) {

@@ -13,7 +13,6 @@ import { reconcileVolumeBackup } from './reconcile.js';
 import { snapshotSourceOf } from './restore.js';
 import { SnapshotSlots } from './slots.js';
 import {
-  labels,
   statefulVolumeType,
   volumeBackupType,
   volumeSnapshotClassType,
@@ -35,6 +34,7 @@ function watchesOf(mgr: Manager, slots: SnapshotSlots): WatchSpec[] {
             (b) => b.spec.volumeName === volume && unfinished(b),
           )
           .map(objectKey);
+  const volumeOwners = ownerKeys(statefulVolumeType);
   return [
     { type: volumeSnapshotType, map: ownerKeys(volumeBackupType) },
     // A backup that finishes lets the next one of the same volume start, and frees a snapshot slot.
@@ -53,13 +53,16 @@ function watchesOf(mgr: Manager, slots: SnapshotSlots): WatchSpec[] {
         backupsOfVolume(obj.metadata.namespace, (obj as StatefulVolume).metadata.name),
     },
     // A claim wakes the backups of its volume (it may have bound) and the backup it restores from.
+    // The volume is found through the owner reference: the volume label holds a long name cut and hashed.
     {
       type: coreTypes.persistentVolumeClaim,
       map: (obj: KubeObject) => {
         const claim = obj as Stored<V1PersistentVolumeClaim>;
         const source = snapshotSourceOf(claim);
         return [
-          ...backupsOfVolume(obj.metadata.namespace, obj.metadata.labels?.[labels.volume]),
+          ...volumeOwners(obj).flatMap((key) =>
+            backupsOfVolume(obj.metadata.namespace, key.slice(key.indexOf('/') + 1)),
+          ),
           ...(source !== undefined ? [`${obj.metadata.namespace ?? ''}/${source}`] : []),
         ];
       },

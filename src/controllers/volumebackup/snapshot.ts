@@ -1,7 +1,7 @@
 // The VolumeSnapshot a backup wants, and whether one found under its name is
 // its own. Pure: ensure-snapshot.ts applies what these decide.
-import { createHash } from 'node:crypto';
 import { volumeBackupResource } from '../../api/v1alpha1/types.generated.js';
+import { labelValue } from '../../kube/names.js';
 import type { SnapshotState } from './progress.js';
 import { labels, managerName, snapshotApiGroup, type VolumeSnapshot } from './types.js';
 
@@ -9,21 +9,6 @@ import { labels, managerName, snapshotApiGroup, type VolumeSnapshot } from './ty
 export interface BackupShape {
   readonly metadata: { readonly name?: string; readonly namespace?: string; readonly uid?: string };
   readonly spec: { readonly volumeName: string };
-}
-
-const maxLabelValue = 63;
-const labelValuePattern = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-
-/**
- * A label value naming an object. Object names may be longer than a label
- * value may be (253 against 63), so a long name is cut and given a hash of the
- * whole, which keeps it unique and still readable.
- */
-export function labelValue(name: string): string {
-  if (name.length <= maxLabelValue && labelValuePattern.test(name)) return name;
-  const hash = createHash('sha256').update(name).digest('hex').slice(0, 10);
-  const head = name.slice(0, maxLabelValue - hash.length - 1).replace(/[^A-Za-z0-9]+$/, '');
-  return `${head}-${hash}`;
 }
 
 /**

@@ -2,23 +2,15 @@
 // restarted operator, or a second pass over the same run, arrives at the same
 // answer and adopts what the first one made instead of making it twice.
 import { createHash } from 'node:crypto';
+import { maxLabelValueLength, shortHash, trimEnds } from '../../kube/names.js';
 
 /** DNS-1123 label length: the name also fits where a label value or a Pod name is needed. */
-export const MAX_NAME_LENGTH = 63;
-const hashLength = 8;
-
-function shortHash(value: string): string {
-  return createHash('sha256').update(value).digest('hex').slice(0, hashLength);
-}
+export const MAX_NAME_LENGTH = maxLabelValueLength;
+const hashLength = shortHash('').length;
 
 /** yyyymmddhhmm of an instant, in UTC, so the name does not depend on the policy's zone. */
 export function runStamp(scheduledTime: Date): string {
   return scheduledTime.toISOString().slice(0, 16).replace(/[-T:]/g, '');
-}
-
-/** Cuts a DNS-1123 fragment so that it neither ends with a separator nor is empty. */
-function trimEnd(value: string): string {
-  return value.replace(/[-.]+$/, '');
 }
 
 /**
@@ -35,14 +27,8 @@ export function stampedName(volume: string, policy: string, stamp: string): stri
   const stem = `${volume}-${policy}`;
   const room = MAX_NAME_LENGTH - stamp.length - 1;
   if (stem.length <= room) return `${stem}-${stamp}`;
-  const cut = trimEnd(stem.slice(0, room - hashLength - 1));
+  const cut = trimEnds(stem.slice(0, room - hashLength - 1));
   return `${cut}-${shortHash(`${volume}/${policy}`)}-${stamp}`;
-}
-
-/** A label value (at most 63 characters) naming an object whose name may be longer. */
-export function labelValue(name: string): string {
-  if (name.length <= MAX_NAME_LENGTH) return name;
-  return `${trimEnd(name.slice(0, MAX_NAME_LENGTH - hashLength - 1))}-${shortHash(name)}`;
 }
 
 /**

@@ -5,7 +5,8 @@
 import { rfc3339 } from '../../runtime/clock.js';
 import { errorMessage, isAlreadyExists } from '../../kube/errors.js';
 import type { Manager } from '../../runtime/manager.js';
-import { backupName, jitterSecondsFor, labelValue } from './naming.js';
+import { labelValue } from '../../kube/names.js';
+import { backupName, jitterSecondsFor } from './naming.js';
 import {
   backupAnnotations,
   backupLabels,

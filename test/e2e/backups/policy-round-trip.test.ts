@@ -23,10 +23,10 @@ import { rfc3339 } from '../../../src/runtime/clock.js';
 import { immediateStorageClassName, listSnapshots, snapshotClassName } from '../../support/claims.js';
 import { ensureCrds } from '../../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
+import { scrapeMetrics } from '../../support/metrics.js';
 import { metricValue, testClient, testName } from '../../support/operator.js';
 import {
   echoProblems,
-  httpGet,
   startOperator,
   stopOperator,
   waitReady,
@@ -150,7 +150,7 @@ test('a minutely policy survives a kill across a tick, prunes exactly, keeps a h
   await waitBackupReady(client, ns, b2);
   const afterRestart = await client.get<VolumeBackupPolicy>(volumeBackupPolicyType, ns, policyName);
   assert.equal(afterRestart.status?.lastScheduleTime, rfc3339(tick2));
-  const { body } = await httpGet(operator.port, '/metrics');
+  const body = await scrapeMetrics(operator.metricsPort);
   t.diagnostic(
     body
       .split('\n')

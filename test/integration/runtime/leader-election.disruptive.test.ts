@@ -9,6 +9,7 @@ import { createTestNamespace } from '../../support/kube.js';
 import { metricValue, testClient, testName } from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
 import { sourceLabel, type ConfigMap } from './mirror-controller.js';
+import { scrapeMetrics } from '../../support/metrics.js';
 import {
   echoProblems,
   startOperator as startProcess,
@@ -43,8 +44,7 @@ async function startOperator(t: TestContext, ns: string): Promise<Operator> {
 }
 
 async function scrape(op: Operator): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${String(op.port)}/metrics`);
-  return res.text();
+  return scrapeMetrics(op.metricsPort);
 }
 
 const isLeader = async (op: Operator): Promise<boolean> =>

@@ -27,6 +27,7 @@ import {
   rulesOf,
   unknownFlags,
   wildcards,
+  type Container,
   type Manifest,
   type Rule,
 } from './tools.js';
@@ -44,13 +45,32 @@ function plain(rules: readonly Rule[]): Rule[] {
   return JSON.parse(JSON.stringify(rules)) as Rule[];
 }
 
-async function roleYaml(): Promise<Manifest> {
-  return load(await readFile(join(repoRoot, 'config', 'rbac', 'role.yaml'), 'utf8')) as Manifest;
+async function roleYaml(file = 'role.yaml'): Promise<Manifest> {
+  return load(await readFile(join(repoRoot, 'config', 'rbac', file), 'utf8')) as Manifest;
+}
+
+function named(docs: readonly Manifest[], kind: string, name: string): Manifest {
+  const found = docs.find((d) => d.kind === kind && d.metadata.name === name);
+  if (found === undefined) throw new Error(`no ${kind} ${name}`);
+  return found;
 }
 
 test('helm lint --strict passes with the default values and with watched namespaces', async () => {
   ok(await helm(['lint', '--strict', chartDir]), 'helm lint');
   ok(await helm(['lint', '--strict', chartDir, '--set', 'watchNamespaces={team-a,team-b}']), 'helm lint');
+  const metrics =
+    'metrics.certSecret=svo-metrics-cert,metrics.serviceMonitor.enabled=true,networkPolicy.enabled=false';
+  ok(await helm(['lint', '--strict', chartDir, '--set', metrics]), 'helm lint');
+  ok(
+    await helm([
+      'lint',
+      '--strict',
+      chartDir,
+      '--set',
+      'metrics.secure=false,metrics.serviceMonitor.enabled=true',
+    ]),
+    'helm lint',
+  );
 });
 
 test('the shipping files are generated and current: config/rbac, the chart rules and CRDs', async () => {
@@ -71,8 +91,10 @@ test('default values: everything in one ClusterRole, the same rules as config/rb
   const kinds = docs.map((d) => d.kind).sort();
   assert.deepEqual(kinds, [
     'ClusterRole',
+    'ClusterRole',
     'ClusterRoleBinding',
     'Deployment',
+    'NetworkPolicy',
     'Role',
     'Role',
     'RoleBinding',
@@ -80,8 +102,7 @@ test('default values: everything in one ClusterRole, the same rules as config/rb
     'Service',
     'ServiceAccount',
   ]);
-  const clusterRole = one(docs, 'ClusterRole');
-  assert.equal(clusterRole.metadata.name, 'svo-stateful-volume-operator-manager');
+  const clusterRole = named(docs, 'ClusterRole', 'svo-stateful-volume-operator-manager');
   assert.deepEqual(rulesOf(clusterRole), rulesOf(await roleYaml()), 'chart RBAC differs from config/rbac');
   assert.deepEqual(rulesOf(clusterRole), plain([...clusterRules, ...namespacedRules]));
   const leader = one(docs, 'Role', 'svo-system');
@@ -100,7 +121,10 @@ test('default values: everything in one ClusterRole, the same rules as config/rb
 
 test('watchNamespaces: a Role per namespace, and the ClusterRole keeps only cluster-scoped rules', async () => {
   const docs = await render('--set', 'watchNamespaces={team-a,team-b}');
-  assert.deepEqual(rulesOf(one(docs, 'ClusterRole')), plain(clusterRules));
+  assert.deepEqual(
+    rulesOf(named(docs, 'ClusterRole', 'svo-stateful-volume-operator-manager')),
+    plain(clusterRules),
+  );
   assert.deepEqual(rulesOf(one(docs, 'Role', 'kube-node-lease')), plain(nodeLeaseRules));
   for (const ns of ['team-a', 'team-b']) {
     assert.deepEqual(rulesOf(one(docs, 'Role', ns)), plain(namespacedRules), `Role in ${ns}`);
@@ -148,7 +172,8 @@ test('the Deployment: image, flags the operator knows, probes, resources, a lock
   assert.deepEqual(unknownFlags(args), []);
   for (const flag of [
     '--leader-elect=true',
-    '--metrics-bind-address=:8080',
+    '--metrics-bind-address=:8443',
+    '--metrics-secure=true',
     '--health-probe-bind-address=:8081',
     '--leader-election-id=svo-stateful-volume-operator',
     '--log-level=info',
@@ -161,7 +186,8 @@ test('the Deployment: image, flags the operator knows, probes, resources, a lock
   });
   assert.deepEqual(manager.livenessProbe?.httpGet, { path: '/healthz', port: 'health' });
   assert.deepEqual(manager.readinessProbe?.httpGet, { path: '/readyz', port: 'health' });
-  assert.deepEqual(manager.ports?.find((p) => p.name === 'health')?.containerPort, 8081);
+  const ports = Object.fromEntries((manager.ports ?? []).map((p) => [p.name, p.containerPort]));
+  assert.deepEqual(ports, { metrics: 8443, health: 8081 });
   assert.deepEqual(manager.resources, {
     requests: { cpu: '50m', memory: '128Mi' },
     limits: { memory: '512Mi' },
@@ -194,7 +220,110 @@ test('values reach the manifests: leader election off, image digest, ServiceMoni
   assert.equal(only(docs, 'Role', 'svo-system').length, 0, 'no leader election Role without leader election');
   const monitor = one(docs, 'ServiceMonitor');
   assert.deepEqual((monitor.spec as { endpoints: unknown[] }).endpoints, [
-    { port: 'metrics', path: '/metrics', interval: '30s', scrapeTimeout: '10s' },
+    {
+      port: 'https',
+      scheme: 'https',
+      path: '/metrics',
+      interval: '30s',
+      scrapeTimeout: '10s',
+      bearerTokenFile: '/var/run/secrets/kubernetes.io/serviceaccount/token',
+      tlsConfig: { insecureSkipVerify: true },
+    },
+  ]);
+});
+
+interface ServicePort {
+  name: string;
+  port: number;
+  targetPort: string;
+}
+
+function servicePorts(docs: readonly Manifest[]): { type: string; ports: ServicePort[] } {
+  const spec = one(docs, 'Service').spec as { type: string; ports: ServicePort[] };
+  return { type: spec.type, ports: spec.ports };
+}
+
+test('metrics by default: HTTPS on 8443 behind a ClusterIP Service, and a metrics-reader ClusterRole', async () => {
+  const docs = await render();
+  assert.deepEqual(servicePorts(docs), {
+    type: 'ClusterIP',
+    ports: [{ name: 'https', port: 8443, targetPort: 'metrics', protocol: 'TCP' }],
+  });
+  const reader = named(docs, 'ClusterRole', 'svo-stateful-volume-operator-metrics-reader');
+  assert.deepEqual(rulesOf(reader), [{ nonResourceURLs: ['/metrics'], verbs: ['get'] }]);
+  assert.deepEqual(rulesOf(reader), rulesOf(await roleYaml('metrics_reader_role.yaml')));
+  assert.equal(
+    only(docs, 'ClusterRoleBinding').filter(
+      (b) => (b.roleRef as { name: string }).name === reader.metadata.name,
+    ).length,
+    0,
+    'nobody is bound to read metrics until the installer says who',
+  );
+});
+
+test('a NetworkPolicy, on by default: metrics from labelled namespaces, probes from anywhere, nothing else', async () => {
+  const policy = one(await render(), 'NetworkPolicy');
+  assert.deepEqual(policy.spec, {
+    podSelector: {
+      matchLabels: {
+        'app.kubernetes.io/name': 'stateful-volume-operator',
+        'app.kubernetes.io/instance': 'svo',
+      },
+    },
+    policyTypes: ['Ingress'],
+    ingress: [
+      {
+        from: [{ namespaceSelector: { matchLabels: { metrics: 'enabled' } } }],
+        ports: [{ port: 'metrics', protocol: 'TCP' }],
+      },
+      { ports: [{ port: 'health', protocol: 'TCP' }] },
+    ],
+  });
+  const other = one(
+    await render('--set', 'networkPolicy.metricsNamespaceSelector.matchLabels.team=monitoring'),
+    'NetworkPolicy',
+  );
+  const from = (other.spec as { ingress: { from?: unknown[] }[] }).ingress[0]?.from;
+  assert.deepEqual(from, [
+    { namespaceSelector: { matchLabels: { metrics: 'enabled', team: 'monitoring' } } },
+  ]);
+  assert.equal(only(await render('--set', 'networkPolicy.enabled=false'), 'NetworkPolicy').length, 0);
+});
+
+test('metrics.certSecret: the Secret is mounted, passed as --metrics-cert-dir, and verified by the ServiceMonitor', async () => {
+  const docs = await render(
+    '--set',
+    'metrics.certSecret=svo-metrics-cert,metrics.serviceMonitor.enabled=true',
+  );
+  const pod = podSpec(one(docs, 'Deployment')) as ReturnType<typeof podSpec> & {
+    volumes?: { name: string; secret?: { secretName: string } }[];
+  };
+  const [manager] = pod.containers as (Container & {
+    volumeMounts?: { name: string; mountPath: string }[];
+  })[];
+  assert.ok(manager);
+  const dir = '/tmp/k8s-metrics-server/metrics-certs';
+  assert.ok(manager.args?.includes(`--metrics-cert-dir=${dir}`), manager.args?.join(' '));
+  assert.deepEqual(manager.volumeMounts, [{ name: 'metrics-certs', mountPath: dir, readOnly: true }]);
+  assert.equal(pod.volumes?.[0]?.secret?.secretName, 'svo-metrics-cert');
+  const endpoint = (one(docs, 'ServiceMonitor').spec as { endpoints: { tlsConfig: unknown }[] }).endpoints[0];
+  assert.deepEqual(endpoint?.tlsConfig, {
+    serverName: 'svo-stateful-volume-operator-metrics.svo-system.svc',
+    insecureSkipVerify: false,
+    ca: { secret: { name: 'svo-metrics-cert', key: 'ca.crt' } },
+  });
+});
+
+test('metrics.secure=false: plain HTTP, a Service port named http, a ServiceMonitor without a token', async () => {
+  const docs = await render(
+    '--set',
+    'metrics.secure=false,metrics.port=8080,metrics.serviceMonitor.enabled=true',
+  );
+  const [manager] = podSpec(one(docs, 'Deployment')).containers;
+  assert.ok(manager?.args?.includes('--metrics-secure=false'), manager?.args?.join(' '));
+  assert.deepEqual(servicePorts(docs).ports[0]?.name, 'http');
+  assert.deepEqual((one(docs, 'ServiceMonitor').spec as { endpoints: unknown[] }).endpoints, [
+    { port: 'http', scheme: 'http', path: '/metrics', interval: '30s', scrapeTimeout: '10s' },
   ]);
 });
 
@@ -205,6 +334,15 @@ test('the values schema rejects bad values with a message naming the field', asy
     { set: 'imagee.tag=1', says: /additional properties 'imagee' not allowed/ },
     { set: 'watchNamespaces={Team_A}', says: /at '\/watchNamespaces\/0': 'Team_A' does not match pattern/ },
     { set: 'resources.limits.memory=lots', says: /at '\/resources\/limits\/memory': 'lots' does not match/ },
+    {
+      set: 'metrics.service.type=NodePort',
+      says: /at '\/metrics\/service\/type': value must be 'ClusterIP'/,
+    },
+    {
+      set: 'metrics.service.type=LoadBalancer',
+      says: /at '\/metrics\/service\/type': value must be 'ClusterIP'/,
+    },
+    { set: 'metrics.certSecret=Not_A_Name', says: /at '\/metrics\/certSecret': 'Not_A_Name' does not match/ },
   ];
   for (const { set, says } of cases) {
     const result = await helm(['template', 'svo', chartDir, '--set', set]);

@@ -98,7 +98,18 @@ test('config/default renders: namespace, CRDs, RBAC generated from permissions.t
   assert.equal(one(docs, 'Namespace').metadata.name, 'stateful-volume-system');
   assert.equal(only(docs, 'CustomResourceDefinition').length, 4);
   const role = load(await readFile(join(repoRoot, 'config', 'rbac', 'role.yaml'), 'utf8')) as Manifest;
-  assert.deepEqual(rulesOf(one(docs, 'ClusterRole')), rulesOf(role));
+  const clusterRole = (name: string): Manifest => {
+    const found = docs.find((d) => d.kind === 'ClusterRole' && d.metadata.name === name);
+    assert.ok(found, `ClusterRole ${name}`);
+    return found;
+  };
+  assert.deepEqual(rulesOf(clusterRole('stateful-volume-operator-manager')), rulesOf(role));
+  assert.deepEqual(rulesOf(clusterRole('stateful-volume-operator-metrics-reader')), [
+    { nonResourceURLs: ['/metrics'], verbs: ['get'] },
+  ]);
+  assert.deepEqual((one(docs, 'Service').spec as { ports: unknown[] }).ports, [
+    { name: 'https', port: 8443, targetPort: 'metrics', protocol: 'TCP' },
+  ]);
   const rules = docs.flatMap(rulesOf);
   assert.ok(rules.length > 0);
   assert.deepEqual(wildcards(rules), []);
@@ -108,7 +119,7 @@ test('config/default renders: namespace, CRDs, RBAC generated from permissions.t
   assert.equal(manager.image, 'ghcr.io/stateful-dev/stateful-volume-operator:0.1.0');
   assert.deepEqual(manager.args, [
     '--leader-elect',
-    '--metrics-bind-address=:8080',
+    '--metrics-bind-address=:8443',
     '--health-probe-bind-address=:8081',
     '--fencing-mode=ConfirmedShutdown',
   ]);
@@ -156,6 +167,9 @@ test('kubectl apply -k: an overlay renames it, the server accepts it, and the op
     const leases = { namespace: 'kube-node-lease', name: `stateful-volume-operator-node-leases-${ns}` };
     await rbac.deleteNamespacedRoleBinding(leases).catch(() => undefined);
     await rbac.deleteNamespacedRole(leases).catch(() => undefined);
+    await rbac
+      .deleteClusterRole({ name: `stateful-volume-operator-metrics-reader-${ns}` })
+      .catch(() => undefined);
   });
   await apply(
     docs.filter((d) => d.kind !== 'CustomResourceDefinition'),
@@ -164,4 +178,41 @@ test('kubectl apply -k: an overlay renames it, the server accepts it, and the op
   // namespace.yaml labels the namespace restricted, so available pods passed Pod Security.
   await waitAvailable(kc, ns, `stateful-volume-operator-${ns}`);
   await proveAccess(kc, { namespace: ns, name: sa.metadata.name }, allNamespacesAccess(ns, 'default'));
+});
+
+test('config/network-policy and config/prometheus render: metrics from labelled namespaces only, over HTTPS', async () => {
+  const policy = one(
+    manifests(ok(await kubectl(['kustomize', join(repoRoot, 'config', 'network-policy')]), 'kustomize')),
+    'NetworkPolicy',
+  );
+  assert.deepEqual(policy.spec, {
+    podSelector: {
+      matchLabels: {
+        'app.kubernetes.io/name': 'stateful-volume-operator',
+        'app.kubernetes.io/component': 'manager',
+      },
+    },
+    policyTypes: ['Ingress'],
+    ingress: [
+      {
+        from: [{ namespaceSelector: { matchLabels: { metrics: 'enabled' } } }],
+        ports: [{ port: 'metrics', protocol: 'TCP' }],
+      },
+      { ports: [{ port: 'health', protocol: 'TCP' }] },
+    ],
+  });
+  const monitor = one(
+    manifests(ok(await kubectl(['kustomize', join(repoRoot, 'config', 'prometheus')]), 'kustomize')),
+    'ServiceMonitor',
+  );
+  assert.deepEqual((monitor.spec as { endpoints: unknown[] }).endpoints, [
+    {
+      port: 'https',
+      scheme: 'https',
+      path: '/metrics',
+      interval: '30s',
+      bearerTokenFile: '/var/run/secrets/kubernetes.io/serviceaccount/token',
+      tlsConfig: { insecureSkipVerify: true },
+    },
+  ]);
 });

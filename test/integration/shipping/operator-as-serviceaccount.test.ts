@@ -18,6 +18,7 @@ import { tokenIdentity } from '../../support/identity.js';
 import { metricValue, testClient, testName } from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
 import { chartDir, helm, ok, repoRoot } from './tools.js';
+import { scrapeMetrics } from '../../support/metrics.js';
 import { freePort } from '../../support/operator-process.js';
 
 const kc = loadTestKubeConfig();
@@ -68,6 +69,8 @@ test('the operator runs with only the chart’s ServiceAccount: caches sync, it 
     { test: testName(t) },
   );
   const port = await freePort();
+  let metricsPort = await freePort();
+  while (metricsPort === port) metricsPort = await freePort();
   let stderr = '';
   let stdout = '';
   const child = spawn(
@@ -80,7 +83,7 @@ test('the operator runs with only the chart’s ServiceAccount: caches sync, it 
       `--namespaces=${watched}`,
       `--leader-election-namespace=${home}`,
       `--leader-election-id=${name}`,
-      `--metrics-bind-address=127.0.0.1:${String(port)}`,
+      `--metrics-bind-address=127.0.0.1:${String(metricsPort)}`,
       `--health-probe-bind-address=127.0.0.1:${String(port)}`,
       '--log-level=info',
     ],
@@ -99,7 +102,7 @@ test('the operator runs with only the chart’s ServiceAccount: caches sync, it 
     { timeoutMs: 60_000, intervalMs: 500 },
   );
   await eventually('the operator leads', async () => {
-    const text = await (await fetch(`http://127.0.0.1:${String(port)}/metrics`)).text();
+    const text = await scrapeMetrics(metricsPort);
     return metricValue(text, 'leader_election_master_status', { name }) === 1;
   });
   // The sample StatefulVolume, reconciled by this process with only the ServiceAccount's rights. Its
@@ -129,7 +132,7 @@ test('the operator runs with only the chart’s ServiceAccount: caches sync, it 
     },
     { timeoutMs: 90_000 },
   );
-  const text = await (await fetch(`http://127.0.0.1:${String(port)}/metrics`)).text();
+  const text = await scrapeMetrics(metricsPort);
   assert.equal(
     metricValue(text, 'rest_client_requests_total', { code: '403' }),
     0,

@@ -159,6 +159,8 @@ export const operatorFlags: readonly string[] = [
   '--namespaces',
   '--concurrency',
   '--metrics-bind-address',
+  '--metrics-secure',
+  '--metrics-cert-dir',
   '--health-probe-bind-address',
   '--leader-elect',
   '--leader-election-namespace',
@@ -266,6 +268,9 @@ export function allNamespacesAccess(ns: string, other: string): { can: Access[];
       { verb: 'patch', resource: 'nodes' },
       { verb: 'delete', resource: 'volumeattachments', group: 'storage.k8s.io' },
       { verb: 'list', resource: 'statefulsets', group: 'apps' },
+      // Who scrapes /metrics is checked with the API server.
+      { verb: 'create', resource: 'tokenreviews', group: 'authentication.k8s.io' },
+      { verb: 'create', resource: 'subjectaccessreviews', group: 'authorization.k8s.io' },
     ],
     cannot: [
       { verb: 'get', resource: 'secrets', namespace: ns },
@@ -304,6 +309,8 @@ export function watchedNamespaceAccess(home: string, watched: string): { can: Ac
       { verb: 'update', resource: 'leases', group: 'coordination.k8s.io', namespace: home },
       { verb: 'patch', resource: 'nodes' },
       { verb: 'list', resource: 'persistentvolumes' },
+      { verb: 'create', resource: 'tokenreviews', group: 'authentication.k8s.io' },
+      { verb: 'create', resource: 'subjectaccessreviews', group: 'authorization.k8s.io' },
     ],
     cannot: [
       { verb: 'create', resource: 'persistentvolumeclaims', namespace: home },

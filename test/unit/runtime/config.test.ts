@@ -17,6 +17,8 @@ test('defaults match the documented ones', () => {
       namespaces: c.namespaces,
       concurrency: c.concurrency,
       metrics: c.metricsAddress,
+      metricsSecure: c.metricsSecure,
+      metricsCertDir: c.metricsCertDir,
       probe: c.probeAddress,
       leaderElect: c.leaderElect,
       lease: [c.leaseDurationMs, c.renewDeadlineMs, c.retryPeriodMs],
@@ -26,7 +28,9 @@ test('defaults match the documented ones', () => {
     {
       namespaces: [],
       concurrency: 4,
-      metrics: ':8080',
+      metrics: ':8443',
+      metricsSecure: true,
+      metricsCertDir: undefined,
       probe: ':8081',
       leaderElect: true,
       lease: [15_000, 10_000, 2_000],
@@ -35,6 +39,41 @@ test('defaults match the documented ones', () => {
     },
   );
 });
+
+const metricsCases: { name: string; argv: string[]; want: Partial<OperatorConfig> }[] = [
+  {
+    name: 'metrics are served over HTTPS with a self-signed certificate unless told otherwise',
+    argv: [],
+    want: { metricsAddress: ':8443', metricsSecure: true, probeAddress: ':8081' },
+  },
+  {
+    name: 'a certificate directory is passed on',
+    argv: ['--metrics-cert-dir=/certs'],
+    want: { metricsSecure: true, metricsCertDir: '/certs' },
+  },
+  {
+    name: '--metrics-secure works bare',
+    argv: ['--metrics-secure'],
+    want: { metricsSecure: true },
+  },
+  {
+    name: 'plain metrics for development may share the probes address',
+    argv: ['--metrics-secure=false', '--metrics-bind-address=:8080', '--health-probe-bind-address=:8080'],
+    want: { metricsAddress: ':8080', metricsSecure: false, probeAddress: ':8080' },
+  },
+  {
+    name: 'secure metrics that are switched off may name the probes address',
+    argv: ['--metrics-bind-address=0', '--health-probe-bind-address=0'],
+    want: { metricsAddress: '0', metricsSecure: true },
+  },
+];
+for (const c of metricsCases) {
+  test(c.name, () => {
+    const got = config(c.argv);
+    for (const [key, value] of Object.entries(c.want))
+      assert.deepEqual(got[key as keyof OperatorConfig], value, key);
+  });
+}
 
 test('the backup creation rate takes fractions; its burst is a whole number', () => {
   const c = config(['--backup-create-qps=0.5', '--backup-create-burst=3']);
@@ -80,6 +119,21 @@ const rejected: [string, string[], RegExp][] = [
   ['a zero backup creation rate is refused', ['--backup-create-qps=0'], /--backup-create-qps: "0" must be/],
   ['an unknown log level is refused', ['--log-level=loud'], /--log-level: "loud"/],
   ['a non-boolean leader-elect is refused', ['--leader-elect=maybe'], /must be true or false/],
+  [
+    'a non-boolean metrics-secure is refused',
+    ['--metrics-secure=no'],
+    /--metrics-secure: "no" must be true or false/,
+  ],
+  [
+    'secure metrics on the probes address are refused: the kubelet has no token',
+    ['--metrics-bind-address=:9000', '--health-probe-bind-address=:9000'],
+    /must differ while --metrics-secure/,
+  ],
+  [
+    'a certificate directory for plain metrics is refused',
+    ['--metrics-secure=false', '--metrics-cert-dir=/certs'],
+    /--metrics-cert-dir: certificates are only served with --metrics-secure=true/,
+  ],
 ];
 for (const [name, argv, message] of rejected) {
   test(name, () => {

@@ -6,7 +6,6 @@ import {
   MAX_NAME_LENGTH,
   backupName,
   jitterSecondsFor,
-  labelValue,
   runStamp,
 } from '../../../src/controllers/volumebackuppolicy/naming.js';
 
@@ -81,13 +80,6 @@ test('volume and policy names whose dashes line up differently do not collide wh
 
 test('different runs of the same volume get different names', () => {
   assert.notEqual(backupName('a', 'p', run), backupName('a', 'p', new Date(run.getTime() + 60_000)));
-});
-
-test('a label value longer than 63 characters is cut and hashed; a short one is kept', () => {
-  assert.equal(labelValue('db-0'), 'db-0');
-  const long = labelValue('l'.repeat(100));
-  assert.ok(long.length <= 63);
-  assert.notEqual(long, labelValue(`${'l'.repeat(99)}m`));
 });
 
 const jitterCases: { name: string; jitter: number; check: (values: number[]) => void }[] = [
