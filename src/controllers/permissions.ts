@@ -48,10 +48,11 @@ export const clusterRules: readonly PolicyRule[] = [
 export const namespacedRules: readonly PolicyRule[] = [
   // Reconcile the four kinds from the cache.
   { apiGroups: [ownGroup], resources: ownKinds, verbs: cached },
-  // Read afresh where the cache may lag: a policy's volumes, a backup by its run's name, a promotion's volume.
+  // Read afresh where the cache may lag: a policy's volumes, a backup by its run's name, a promotion's volume,
+  // and the group whose status records a promotion, before a volume follows it.
   {
     apiGroups: [ownGroup],
-    resources: ['statefulvolumes', 'volumebackuppolicies', 'volumebackups'],
+    resources: ['statefulvolumes', 'volumebackuppolicies', 'volumebackups', 'failovergroups'],
     verbs: ['get'],
   },
   // Patches add and remove the operator's finalizer and record a promotion's or a switch's progress.

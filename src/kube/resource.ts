@@ -69,6 +69,20 @@ export const coreTypes = {
     plural: 'csidrivers',
     namespaced: false,
   },
+  tokenReview: {
+    group: 'authentication.k8s.io',
+    version: 'v1',
+    kind: 'TokenReview',
+    plural: 'tokenreviews',
+    namespaced: false,
+  },
+  subjectAccessReview: {
+    group: 'authorization.k8s.io',
+    version: 'v1',
+    kind: 'SubjectAccessReview',
+    plural: 'subjectaccessreviews',
+    namespaced: false,
+  },
   volumeAttachment: {
     group: 'storage.k8s.io',
     version: 'v1',

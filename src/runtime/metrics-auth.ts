@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { KubeClient } from '../kube/client.js';
 import { errorMessage } from '../kube/errors.js';
-import type { ResourceType } from '../kube/resource.js';
+import { coreTypes } from '../kube/resource.js';
 import type { KubeObject } from '../kube/wire.js';
 import { systemClock, type Clock } from './clock.js';
 
@@ -17,22 +17,6 @@ export interface Reply {
   contentType?: string;
   body: string;
 }
-
-const tokenReviewType: ResourceType = {
-  group: 'authentication.k8s.io',
-  version: 'v1',
-  kind: 'TokenReview',
-  plural: 'tokenreviews',
-  namespaced: false,
-};
-
-const subjectAccessReviewType: ResourceType = {
-  group: 'authorization.k8s.io',
-  version: 'v1',
-  kind: 'SubjectAccessReview',
-  plural: 'subjectaccessreviews',
-  namespaced: false,
-};
 
 export interface ReviewedUser {
   username: string;
@@ -165,7 +149,7 @@ export class MetricsGuard {
   }
 
   private async authenticate(token: string): Promise<ReviewedUser | undefined> {
-    const review = await this.client.create<TokenReview>(tokenReviewType, {
+    const review = await this.client.create<TokenReview>(coreTypes.tokenReview, {
       apiVersion: 'authentication.k8s.io/v1',
       kind: 'TokenReview',
       metadata: {},
@@ -176,7 +160,7 @@ export class MetricsGuard {
   }
 
   private async authorize(user: ReviewedUser, verb: string, path: string): Promise<boolean> {
-    const review = await this.client.create<SubjectAccessReview>(subjectAccessReviewType, {
+    const review = await this.client.create<SubjectAccessReview>(coreTypes.subjectAccessReview, {
       apiVersion: 'authorization.k8s.io/v1',
       kind: 'SubjectAccessReview',
       metadata: {},

@@ -13,7 +13,7 @@ import type {
   StatefulVolume,
   VolumeBackup,
 } from '../../api/v1alpha1/types.generated.js';
-import { coreTypes, type ResourceType } from '../../kube/resource.js';
+import { coreTypes } from '../../kube/resource.js';
 import type { Stored } from '../../kube/wire.js';
 import type { Manager } from '../../runtime/manager.js';
 import { statefulVolumeType } from '../kinds.js';
@@ -114,13 +114,20 @@ const identity = (o: { metadata: { name?: string; uid?: string } }): { name: str
 const claimType = coreTypes.persistentVolumeClaim;
 const volumeType = coreTypes.persistentVolume;
 
-function findIn<T extends Claim | Volume>(
+function findClaim(
   mgr: Manager,
-  type: ResourceType,
   ns: string | undefined,
   name: string | undefined,
-): Promise<T | undefined> {
-  return name === undefined || name === '' ? Promise.resolve(undefined) : mgr.client.find<T>(type, ns, name);
+): Promise<Claim | undefined> {
+  return name === undefined || name === ''
+    ? Promise.resolve(undefined)
+    : mgr.client.find<Claim>(claimType, ns, name);
+}
+
+function findVolume(mgr: Manager, name: string | undefined): Promise<Volume | undefined> {
+  return name === undefined || name === ''
+    ? Promise.resolve(undefined)
+    : mgr.client.find<Volume>(volumeType, undefined, name);
 }
 
 /** The primary claim and its PV as the promotion finds them: only these objects may be replaced. */
@@ -128,9 +135,9 @@ async function oldPrimary(
   mgr: Manager,
   vol: StatefulVolume,
 ): Promise<Pick<PromotionRecord, 'oldClaim' | 'oldVolume'>> {
-  const claim = await findIn<Claim>(mgr, claimType, vol.metadata.namespace, claimNameOf(vol));
+  const claim = await findClaim(mgr, vol.metadata.namespace, claimNameOf(vol));
   if (claim === undefined || claim.metadata.deletionTimestamp !== undefined) return {};
-  const pv = await findIn<Volume>(mgr, volumeType, undefined, claim.spec?.volumeName);
+  const pv = await findVolume(mgr, claim.spec?.volumeName);
   return { oldClaim: identity(claim), ...(pv !== undefined ? { oldVolume: identity(pv) } : {}) };
 }
 
@@ -140,8 +147,8 @@ async function standbyOf(
   name: string,
   zone: string,
 ): Promise<Pick<PromotionRecord, 'standbyClaim' | 'standbyVolume' | 'sourceBackup'> | { stuck: string }> {
-  const standby = await findIn<Claim>(mgr, claimType, vol.metadata.namespace, name);
-  const pv = await findIn<Volume>(mgr, volumeType, undefined, standby?.spec?.volumeName);
+  const standby = await findClaim(mgr, vol.metadata.namespace, name);
+  const pv = await findVolume(mgr, standby?.spec?.volumeName);
   if (standby === undefined || pv === undefined || standby.status?.phase !== 'Bound')
     return { stuck: `no Bound standby claim of ${claimNameOf(vol)} in ${zone}` };
   // The label holds at most 63 characters of the backup's name; seedOf reads a longer one back.

@@ -83,6 +83,8 @@ const types: Record<string, ResourceType> = {
   'coreTypes.event': coreTypes.event,
   'coreTypes.lease': coreTypes.lease,
   'coreTypes.volumeAttachment': coreTypes.volumeAttachment,
+  'coreTypes.tokenReview': coreTypes.tokenReview,
+  'coreTypes.subjectAccessReview': coreTypes.subjectAccessReview,
   statefulVolumeType,
   volumeBackupType,
   volumeBackupPolicyType,
