@@ -80,7 +80,10 @@ export function shippedRbac(): Manifest[] {
   );
 }
 
-/** The fixture account of the runtime tests: ConfigMaps, and a Lease and Events for its leader election. */
+/**
+ * The fixture account of the runtime tests: ConfigMaps, a Lease and Events for its leader election,
+ * and the reviews behind its metrics endpoint.
+ */
 export function fixtureRbac(): Manifest[] {
   const name = 'svo-test-runtime-fixture';
   const subjects = [{ kind: 'ServiceAccount', name: fixtureServiceAccount, namespace: fixtureNamespace }];
@@ -99,6 +102,9 @@ export function fixtureRbac(): Manifest[] {
         { apiGroups: [''], resources: ['configmaps'], verbs: ['list', 'watch', 'create', 'update'] },
         { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
         { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+        // The runtime serves the fixture's /metrics as it serves the operator's: behind reviews.
+        { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+        { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
       ],
     } as Manifest,
     {
