@@ -28,7 +28,7 @@ import { decideSwitch, type SwitchDecision, type SwitchInput } from './switch-pl
 import { failoverGroupType } from './types.js';
 import type { Node } from './fence.js';
 import type { Pod } from './workload.js';
-import { groupVolumes, promoteAnnotation, type ZoneOutcome } from './zone-step.js';
+import { groupVolumes, promoteAnnotation, rebindUnderway, recordsOf, type ZoneOutcome } from './zone-step.js';
 
 type Claim = Stored<V1PersistentVolumeClaim>;
 
@@ -240,21 +240,12 @@ async function carryOn(
   const recorded = new Set(result.promotions.map((p) => p.volume.uid));
   // The old claim goes only once its pods let go of it: the group deletes its own pods, nothing else.
   for (const vol of volumes) if (recorded.has(vol.metadata.uid ?? '')) await releaseClaim(mgr, view, vol);
-  const kept = { promotions: result.promotions, promoted: result.completed };
-  if (result.stuck !== undefined) return { record, replaces: true, refusal: result.stuck, ...kept };
+  const underway = rebindUnderway(record, result);
+  if (underway !== undefined) return underway;
   const taken = volumes.flatMap((vol) => {
     const at = takenAtOf(mgr, fg, record, vol).takenAt;
     return at !== undefined ? [Date.parse(at)] : [];
   });
-  const busy = result.waiting.length > 0 || result.promotions.length > 0;
-  if (busy || record.timeline?.volumesAttachedAt !== undefined)
-    return {
-      record,
-      replaces: true,
-      busy,
-      ...kept,
-      ...(busy ? { progress: result.waiting.join('; ') } : {}),
-    };
   // An upper bound: the pods may have written until their claims were let go, just now.
   const loss = taken.length === 0 ? undefined : Math.max(0, (now.getTime() - Math.min(...taken)) / 1000);
   return {
@@ -264,7 +255,7 @@ async function carryOn(
       timeline: { ...record.timeline, volumesAttachedAt: rfc3339(now) },
     },
     replaces: true,
-    ...kept,
+    ...recordsOf(result),
   };
 }
 

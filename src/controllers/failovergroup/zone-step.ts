@@ -25,7 +25,7 @@ import { matchesSelector } from '../volumebackuppolicy/select.js';
 import { decidePromotion, zoneHealth, type PromotionCandidate } from './health.js';
 import type { GroupView } from './observe.js';
 import { zoneLabel } from './observe.js';
-import { advance, arrived, buildRecord, type EntryInput, type Next } from './promotions.js';
+import { advance, arrived, buildRecord, type Advanced, type EntryInput, type Next } from './promotions.js';
 import { newestReady, restoreFromBackups } from './restore-step.js';
 
 type Claim = Stored<V1PersistentVolumeClaim>;
@@ -258,7 +258,27 @@ async function carryOn(
   const result = await advance(mgr, fg, await groupVolumes(mgr, fg), (vol) =>
     nextFor(mgr, vol, record, { claims, backups }),
   );
-  const kept = { promotions: result.promotions, promoted: result.completed };
+  const underway = rebindUnderway(record, result);
+  if (underway !== undefined) return underway;
+  return {
+    record: { ...record, timeline: { ...record.timeline, volumesAttachedAt: rfc3339(now) } },
+    replaces: true,
+    ...recordsOf(result),
+  };
+}
+
+/** status.promotions as a rebind pass leaves it, and the records it finished. */
+export function recordsOf(result: Advanced): Pick<ZoneOutcome, 'promotions' | 'promoted'> {
+  return { promotions: result.promotions, promoted: result.completed };
+}
+
+/**
+ * The outcome of a rebind pass (a zone loss's or a move's) that is stuck, still under way, or
+ * already stamped attached; undefined in the pass where every volume arrived, which the caller
+ * stamps with what it measures.
+ */
+export function rebindUnderway(record: FailoverRecord, result: Advanced): ZoneOutcome | undefined {
+  const kept = recordsOf(result);
   if (result.stuck !== undefined) return { record, replaces: true, refusal: result.stuck, ...kept };
   const busy = result.waiting.length > 0 || result.promotions.length > 0;
   if (busy || record.timeline?.volumesAttachedAt !== undefined)
@@ -269,11 +289,7 @@ async function carryOn(
       ...kept,
       ...(busy ? { progress: result.waiting.join('; ') } : {}),
     };
-  return {
-    record: { ...record, timeline: { ...record.timeline, volumesAttachedAt: rfc3339(now) } },
-    replaces: true,
-    ...kept,
-  };
+  return undefined;
 }
 
 function activeZoneLost(fg: FailoverGroup, view: GroupView, active: string): boolean {
