@@ -4,6 +4,7 @@
 // own namespace, and their messages never name an object of another one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { promotionRecord, recordVolumeUid } from '../../support/promotion.js';
 import type { PromotionRecord } from '../../../src/api/v1alpha1/types.generated.js';
 import {
   checkClaimDelete,
@@ -15,17 +16,8 @@ import {
 } from '../../../src/controllers/statefulvolume/promotion-checks.js';
 
 const ns = 'tenant-a';
-const volUid = 'uid-svol';
-const record: PromotionRecord = {
-  volume: { name: 'data-db-0', uid: volUid },
-  reason: 'ZoneFailure',
-  zone: 'zone-b',
-  startedAt: '2026-12-07T10:00:00Z',
-  oldClaim: { name: 'data-db-0', uid: 'uid-old' },
-  oldVolume: { name: 'pv-old', uid: 'pvuid-old' },
-  standbyClaim: { name: 'data-db-0-zone-b-1', uid: 'uid-standby' },
-  standbyVolume: { name: 'pv-standby', uid: 'pvuid-standby' },
-};
+const volUid = recordVolumeUid;
+const record = promotionRecord({ standbyClaim: { name: 'data-db-0-zone-b-1', uid: 'uid-standby' } });
 
 function write(over: Partial<VolumeWriteInput>): VolumeWriteInput {
   return {

@@ -5,6 +5,7 @@
 // a (possibly forged) record names.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { promotionRecord, recordVolumeUid } from '../../support/promotion.js';
 import type { PromotionRecord } from '../../../src/api/v1alpha1/types.generated.js';
 import {
   planPromotion,
@@ -15,18 +16,8 @@ import {
 } from '../../../src/controllers/statefulvolume/promotion-plan.js';
 
 const ns = 'shop';
-const volUid = 'uid-svol';
-const record: PromotionRecord = {
-  volume: { name: 'data-db-0', uid: volUid },
-  reason: 'ZoneFailure',
-  zone: 'zone-b',
-  startedAt: '2026-12-07T10:00:00Z',
-  oldClaim: { name: 'data-db-0', uid: 'uid-old' },
-  oldVolume: { name: 'pv-old', uid: 'pvuid-old' },
-  standbyClaim: { name: 'data-db-0-zone-b-1234abcd', uid: 'uid-standby' },
-  standbyVolume: { name: 'pv-standby', uid: 'pvuid-standby' },
-  sourceBackup: 'nightly-1',
-};
+const volUid = recordVolumeUid;
+const record = promotionRecord({ sourceBackup: 'nightly-1' });
 
 function claim(over: Partial<ClaimState> = {}): ClaimState {
   return {
