@@ -15,6 +15,8 @@ export interface AuditedWrite {
   verb: string;
   userAgent: string;
   resource: string;
+  /** '' for cluster-scoped objects. */
+  namespace: string;
   code: number;
   at: string;
 }
@@ -63,16 +65,21 @@ export function auditedRequests(runDir: string, userAgentPrefix: string, since?:
     if (!writeVerbs.has(e.verb ?? '')) continue;
     const at = e.stageTimestamp ?? '';
     if (since !== undefined && new Date(at) < since) continue;
-    const sub = e.objectRef?.subresource;
-    out.push({
-      verb: e.verb ?? '',
-      userAgent: e.userAgent ?? '',
-      resource: `${e.objectRef?.resource ?? ''}${sub !== undefined ? `/${sub}` : ''}`,
-      code: e.responseStatus?.code ?? 0,
-      at,
-    });
+    out.push(auditedWrite(e, at));
   }
   return out;
+}
+
+function auditedWrite(e: AuditEvent, at: string): AuditedWrite {
+  const ref = e.objectRef ?? {};
+  return {
+    verb: e.verb ?? '',
+    userAgent: e.userAgent ?? '',
+    resource: `${ref.resource ?? ''}${ref.subresource !== undefined ? `/${ref.subresource}` : ''}`,
+    namespace: ref.namespace ?? '',
+    code: e.responseStatus?.code ?? 0,
+    at,
+  };
 }
 
 /** The audit log and its rotated predecessors (audit-<time>.log), oldest first. */

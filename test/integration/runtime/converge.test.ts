@@ -106,12 +106,12 @@ test('a controller on the runtime converges 1,000 objects and reports it in its 
     await eventually('the audit log has caught up', async () => {
       await Promise.resolve();
       const mine = auditedWrites(runDir, 'svo-tests-runtime-fixture').filter(
-        (w) => w.resource === 'configmaps',
+        (w) => w.resource === 'configmaps' && w.namespace === ns,
       );
       return mine.length >= count + 1 ? mine : false;
     });
     const mine = auditedWrites(runDir, 'svo-tests-runtime-fixture').filter(
-      (w) => w.resource === 'configmaps',
+      (w) => w.resource === 'configmaps' && w.namespace === ns,
     );
     assert.equal(mine.filter((w) => w.verb === 'create').length, count);
     assert.equal(mine.filter((w) => w.verb === 'update').length, 1);
