@@ -2,8 +2,8 @@
 // say which patch they are, because client-node's typed methods silently
 // default to JSON Patch.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { isNotFound } from './errors.js';
-import { KubeTransport, type RequestObserver, type TransportOptions } from './http.js';
+import { isNotFound, NotLeaderError } from './errors.js';
+import { KubeTransport, type RequestObserver, type RequestSpec, type TransportOptions } from './http.js';
 import { resourcePath, type ResourceType } from './resource.js';
 import type { KubeList, KubeObject } from './wire.js';
 
@@ -27,9 +27,27 @@ export interface ListOptions {
 
 export class KubeClient {
   readonly transport: KubeTransport;
+  private readonly mayWrite: (() => boolean) | undefined;
 
-  constructor(kc: KubeConfig, opts: TransportOptions) {
-    this.transport = new KubeTransport(kc, opts);
+  constructor(source: KubeConfig | KubeTransport, opts: TransportOptions | { mayWrite: () => boolean }) {
+    if (source instanceof KubeTransport) {
+      this.transport = source;
+      this.mayWrite = 'mayWrite' in opts ? opts.mayWrite : undefined;
+    } else {
+      this.transport = new KubeTransport(source, opts as TransportOptions);
+      this.mayWrite = undefined;
+    }
+  }
+
+  /**
+   * The same connection, with every write asked mayWrite() just before it is
+   * sent and refused with NotLeaderError when it says no. A leader that was
+   * frozen mid-reconcile (SIGSTOP, a long GC pause, a suspended VM) wakes up
+   * in the middle of its steps; this is what stops its next write, before its
+   * renew loop has even noticed the lease is gone.
+   */
+  fenced(mayWrite: () => boolean): KubeClient {
+    return new KubeClient(this.transport, { mayWrite });
   }
 
   set observer(observer: RequestObserver | undefined) {
@@ -37,7 +55,7 @@ export class KubeClient {
   }
 
   get<T extends KubeObject>(type: ResourceType, namespace: string | undefined, name: string): Promise<T> {
-    return this.transport.request<T>({ method: 'GET', path: resourcePath(type, namespace, name) });
+    return this.send<T>({ method: 'GET', path: resourcePath(type, namespace, name) });
   }
 
   /** get, with undefined for an object that does not exist. */
@@ -59,7 +77,7 @@ export class KubeClient {
     namespace?: string,
     opts: ListOptions = {},
   ): Promise<KubeList<T>> {
-    return this.transport.request<KubeList<T>>({
+    return this.send<KubeList<T>>({
       method: 'GET',
       path: resourcePath(type, namespace),
       query: { ...opts },
@@ -67,7 +85,7 @@ export class KubeClient {
   }
 
   create<T extends KubeObject>(type: ResourceType, obj: T): Promise<T> {
-    return this.transport.request<T>({
+    return this.send<T>({
       method: 'POST',
       path: resourcePath(type, obj.metadata.namespace),
       query: { fieldManager },
@@ -77,7 +95,7 @@ export class KubeClient {
 
   /** A full update; carries metadata.resourceVersion, so a stale object gets 409 Conflict. */
   update<T extends KubeObject>(type: ResourceType, obj: T): Promise<T> {
-    return this.transport.request<T>({
+    return this.send<T>({
       method: 'PUT',
       path: resourcePath(type, obj.metadata.namespace, obj.metadata.name),
       query: { fieldManager },
@@ -95,7 +113,7 @@ export class KubeClient {
     const patchType = opts.type ?? 'merge';
     const subresource = opts.subresource;
     const path = resourcePath(type, namespace, name) + (subresource === undefined ? '' : `/${subresource}`);
-    return this.transport.request<T>({
+    return this.send<T>({
       method: 'PATCH',
       path,
       query: { fieldManager, ...(patchType === 'apply' ? { force: true } : {}) },
@@ -106,7 +124,7 @@ export class KubeClient {
 
   /** Replaces the status subresource; metadata.resourceVersion makes it conditional. */
   updateStatus<T extends KubeObject>(type: ResourceType, obj: T): Promise<T> {
-    return this.transport.request<T>({
+    return this.send<T>({
       method: 'PUT',
       path: `${resourcePath(type, obj.metadata.namespace, obj.metadata.name)}/status`,
       query: { fieldManager },
@@ -137,7 +155,7 @@ export class KubeClient {
       ...(opts.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: opts.gracePeriodSeconds } : {}),
     };
     try {
-      await this.transport.request({ method: 'DELETE', path: resourcePath(type, namespace, name), body });
+      await this.send({ method: 'DELETE', path: resourcePath(type, namespace, name), body });
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
@@ -145,5 +163,16 @@ export class KubeClient {
 
   close(): void {
     this.transport.close();
+  }
+
+  private send<T>(spec: RequestSpec): Promise<T> {
+    const mayWrite = this.mayWrite;
+    if (mayWrite === undefined || spec.method === 'GET') return this.transport.request<T>(spec);
+    return this.transport.request<T>({
+      ...spec,
+      admit: () => {
+        if (!mayWrite()) throw new NotLeaderError(spec.method, spec.path);
+      },
+    });
   }
 }

@@ -23,6 +23,19 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * A write the client refused to send: this replica could no longer be sure it
+ * leads (see KubeClient's mayWrite). Nothing reached the API server.
+ */
+export class NotLeaderError extends Error {
+  override readonly name = 'NotLeaderError';
+  constructor(method: string, path: string) {
+    super(`${method} ${path} not sent: this replica's leader lease may have lapsed`);
+  }
+}
+
+export const isNotLeader = (err: unknown): boolean => err instanceof NotLeaderError;
+
 function codeOf(err: unknown): number | undefined {
   return err instanceof ApiError ? err.code : undefined;
 }

@@ -26,6 +26,12 @@ export interface RequestSpec {
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
   contentType?: string;
+  /**
+   * Asked at the last moment before the request is sent, after rate limiting
+   * and credentials, so a process frozen while it waited is judged when it
+   * wakes; throwing stops the request.
+   */
+  admit?: () => void;
 }
 
 /** Observes every finished request: for the client metrics. */
@@ -59,13 +65,19 @@ export class KubeTransport {
     await this.limiter.take();
     const started = performance.now();
     let code = 0;
+    const sent = { admitted: false };
+    const admit = (): void => {
+      spec.admit?.();
+      sent.admitted = true;
+    };
     try {
-      const { status, text } = await this.send(spec);
+      const { status, text } = await this.send({ ...spec, admit });
       code = status;
       if (status >= 200 && status < 300) return (text === '' ? undefined : JSON.parse(text)) as T;
       throw toApiError(status, text);
     } finally {
-      this.observer?.(spec.method, code, (performance.now() - started) / 1000);
+      // A request refused before it was sent is not a request the server saw.
+      if (sent.admitted) this.observer?.(spec.method, code, (performance.now() - started) / 1000);
     }
   }
 
@@ -158,6 +170,7 @@ export class KubeTransport {
       signal,
       ...(auth.auth !== undefined ? { auth: auth.auth } : {}),
     };
+    spec.admit?.();
     const req = (isHttps ? https : http).request(url, options);
     req.end(body);
     return req;

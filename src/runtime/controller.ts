@@ -3,7 +3,7 @@
 // again from the cache, so it does not matter which event woke it.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { errorMessage, isConflict } from '../kube/errors.js';
+import { errorMessage, isConflict, isNotLeader } from '../kube/errors.js';
 import type { ResourceType } from '../kube/resource.js';
 import { objectKey, splitKey, type KubeObject } from '../kube/wire.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -170,6 +170,13 @@ export class Controller {
 
   private onError(key: string, err: unknown, log: Logger): void {
     const name = this.spec.name;
+    if (isNotLeader(err)) {
+      // Woken after a freeze with the lease lapsed: the next pass waits for leadership.
+      log.warn({ err: errorMessage(err) }, 'write withheld: leadership uncertain; requeueing');
+      this.queue.addAfter(key, 1_000);
+      this.metrics.reconcileTotal.inc({ controller: name, result: 'requeue' });
+      return;
+    }
     if (isConflict(err)) {
       // Someone wrote the object since it was read: read again soon, nothing is wrong.
       log.debug({ err: errorMessage(err) }, 'conflict; requeueing');

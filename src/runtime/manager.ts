@@ -49,6 +49,7 @@ export class Manager {
   private readonly endpoints: HttpEndpoint[] = [];
   private elector: LeaderElector | undefined;
   private running = false;
+  private readonly writer: KubeClient;
   readonly ports: { metrics?: number; probe?: number } = {};
 
   constructor(readonly opts: ManagerOptions) {
@@ -69,7 +70,8 @@ export class Manager {
           : {}),
       },
     });
-    this.recorder = new EventRecorder(client, log.child({ component: 'events' }), this.clock, {
+    this.writer = client.fenced(() => this.mayWrite());
+    this.recorder = new EventRecorder(this.writer, log.child({ component: 'events' }), this.clock, {
       component: opts.component,
       onRecord: (type, reason): void => {
         metrics.eventsEmitted.inc({ type, reason });
@@ -77,8 +79,14 @@ export class Manager {
     });
   }
 
+  /**
+   * The client controllers and the Event recorder write through: with leader
+   * election, every write is refused unless the lease is certainly ours at
+   * the moment it is sent. The elector and the metrics guard use the plain
+   * client, since they must write (the Lease, reviews) without leading.
+   */
   get client(): KubeClient {
-    return this.opts.client;
+    return this.writer;
   }
 
   get metrics(): Metrics {

@@ -2,7 +2,9 @@
 // GC pause, a suspended VM) until its lease runs out and the standby takes
 // over, then let it run again. It must not write a single object as the
 // leader it no longer is. The API server's audit log is the judge: every
-// write carries the writing replica's identity in its user agent.
+// write carries the writing replica's identity in its user agent. Each pass
+// waits between its read and its write, so the freeze always lands with
+// passes in flight: the wake-up resumes them at their writes.
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test, type TestContext } from 'node:test';
@@ -35,7 +37,10 @@ async function start(t: TestContext, ns: string): Promise<Replica> {
       '--lease-duration=6s',
       '--renew-deadline=4s',
       '--retry-period=1s',
+      '--concurrency=8',
     ],
+    env: { ...process.env, MIRROR_WRITE_DELAY_MS: '300' },
+    keepLines: 400,
     onLine: echoProblems,
   });
   t.after(async () => {
@@ -103,14 +108,16 @@ test('a leader frozen past its lease writes nothing when it wakes up', async (t)
   );
   const frozenPid = String(leader.child.pid);
   const late = auditedWrites(runDir, 'stateful-volume-operator/', wokeAt).filter(
-    (w) => w.userAgent.includes(`_${frozenPid}_`) && w.resource === 'configmaps',
+    (w) => w.userAgent.includes(`_${frozenPid}_`) && w.resource === 'configmaps' && w.namespace === ns,
   );
   assert.deepEqual(late, [], 'the woken ex-leader wrote no ConfigMap');
+  const withheld = leader.output.filter((line) => line.includes('write withheld')).length;
+  assert.ok(withheld > 0, 'the freeze caught passes between their read and their write');
   const byStandby = auditedWrites(runDir, 'stateful-volume-operator/', wokeAt).filter((w) =>
     w.userAgent.includes(`_${String(standby.child.pid)}_`),
   );
   assert.ok(byStandby.length > 0, 'the new leader kept writing');
   t.diagnostic(
-    `${String(created)} sources; the new leader wrote ${String(byStandby.length)} times after the wake-up`,
+    `${String(created)} sources; the woken ex-leader withheld ${String(withheld)} writes; the new leader wrote ${String(byStandby.length)} times after the wake-up`,
   );
 });

@@ -2,6 +2,7 @@
 // as a source gets a "<name>-mirror" ConfigMap with the same data, owned by
 // it. Enough to prove convergence, restarts and leader election without any
 // storage in the way.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { OperatorConfig } from '../../../src/config.js';
 import { isAlreadyExists } from '../../../src/kube/errors.js';
 import { coreTypes } from '../../../src/kube/resource.js';
@@ -21,7 +22,16 @@ export function mirrorName(source: string): string {
   return `${source}-mirror`;
 }
 
-export function registerMirror(mgr: Manager, config: Pick<OperatorConfig, 'concurrency'>): void {
+export interface MirrorOptions extends Pick<OperatorConfig, 'concurrency'> {
+  /**
+   * A pause between reading and writing, like a reconcile that waits on a
+   * slow call: it keeps passes in flight, so a process frozen at any moment
+   * is frozen between a read and a write.
+   */
+  writeDelayMs?: number;
+}
+
+export function registerMirror(mgr: Manager, config: MirrorOptions): void {
   const type = coreTypes.configMap;
   mgr.add({
     name: 'mirror',
@@ -34,6 +44,7 @@ export function registerMirror(mgr: Manager, config: Pick<OperatorConfig, 'concu
       if (source === undefined || source.metadata.deletionTimestamp !== undefined) return done;
       const mirror = mgr.cache.get<ConfigMap>(type, namespace, mirrorName(name));
       if (mirror !== undefined && sameJson(mirror.data, source.data)) return done;
+      if (config.writeDelayMs !== undefined) await sleep(config.writeDelayMs);
       const desired: ConfigMap = {
         apiVersion: 'v1',
         kind: 'ConfigMap',

@@ -6,4 +6,10 @@ import { registerMirror } from './mirror-controller.js';
 
 const parsed = parseConfig(process.argv.slice(2), process.env);
 if (parsed.help) throw new Error('--help is not meaningful here');
-process.exitCode = await runOperator(parsed.config, registerMirror);
+const delay = process.env.MIRROR_WRITE_DELAY_MS;
+process.exitCode = await runOperator(parsed.config, (mgr, config) => {
+  registerMirror(mgr, {
+    concurrency: config.concurrency,
+    ...(delay !== undefined ? { writeDelayMs: Number(delay) } : {}),
+  });
+});
