@@ -168,7 +168,7 @@ async function forbiddenCheck(tier: Tier | 'audit', env: NodeJS.ProcessEnv, sinc
   }
   console.error(
     `\nFAILED audit check (${tier}): ${String(refused.length)} requests refused (403) to an operator this tier started; ` +
-      'the shipped RBAC (src/controllers/permissions.ts) lacks what the code does:',
+      'the rules of the identity it ran as lack what the code does:',
   );
   for (const [line, n] of lines) console.error(`  ${line}${n > 1 ? ` (×${String(n)})` : ''}`);
   return { passed: 0, failed: 1, skipped: 0 };

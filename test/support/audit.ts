@@ -161,8 +161,16 @@ export function describeForbidden(f: Forbidden): string {
     f.start !== undefined
       ? `${f.start.file}${f.start.test !== '' ? ` › ${f.start.test}` : ''}`
       : 'a start with no record (credential not found)';
-  return `403 ${what} as ${f.user}, started by ${who}`;
+  const rules = f.start !== undefined ? `; its rules: ${rulesSource[f.start.role]}` : '';
+  return `403 ${what} as ${f.user}, started by ${who}${rules}`;
 }
+
+/** Where each test identity's rules are written, so a 403 points at the file to fix. */
+const rulesSource: Record<StartRecord['role'], string> = {
+  operator: 'src/controllers/permissions.ts (config/rbac is generated from it)',
+  chart: 'src/controllers/permissions.ts (the chart’s RBAC templates are generated from it)',
+  'runtime-fixture': 'fixtureRbac in test/support/identity.ts',
+};
 
 /** The starts recorded in a run folder. */
 export function recordedStarts(runDir: string): StartRecord[] {

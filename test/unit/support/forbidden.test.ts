@@ -61,7 +61,7 @@ const cases: { name: string; line: string; found: string[] }[] = [
     line: event({}),
     found: [
       '403 patch persistentvolumes pv-1 (cluster-wide) as ' +
-        `${operator}, started by test/e2e/failover/zone-failure.disruptive.test.ts › zone-a fails: the group promotes zone-b`,
+        `${operator}, started by test/e2e/failover/zone-failure.disruptive.test.ts › zone-a fails: the group promotes zone-b; its rules: src/controllers/permissions.ts (config/rbac is generated from it)`,
     ],
   },
   {
@@ -72,7 +72,7 @@ const cases: { name: string; line: string; found: string[] }[] = [
     }),
     found: [
       `403 watch leases.coordination.k8s.io in namespace kube-system as ${operator}, started by ` +
-        'test/e2e/failover/zone-failure.disruptive.test.ts › zone-a fails: the group promotes zone-b',
+        'test/e2e/failover/zone-failure.disruptive.test.ts › zone-a fails: the group promotes zone-b; its rules: src/controllers/permissions.ts (config/rbac is generated from it)',
     ],
   },
   {
@@ -89,7 +89,7 @@ const cases: { name: string; line: string; found: string[] }[] = [
     }),
     found: [
       `403 update statefulvolumes.storage.stateful.dev/status db in namespace ns as ${operator}, started by ` +
-        'test/e2e/failover/zone-failure.disruptive.test.ts › zone-a fails: the group promotes zone-b',
+        'test/e2e/failover/zone-failure.disruptive.test.ts › zone-a fails: the group promotes zone-b; its rules: src/controllers/permissions.ts (config/rbac is generated from it)',
     ],
   },
   {
@@ -101,7 +101,7 @@ const cases: { name: string; line: string; found: string[] }[] = [
       objectRef: { resource: 'configmaps', namespace: 'rt' },
     }),
     found: [
-      `403 create configmaps in namespace rt as ${fixture}, started by test/integration/runtime/converge.test.ts › converges`,
+      `403 create configmaps in namespace rt as ${fixture}, started by test/integration/runtime/converge.test.ts › converges; its rules: fixtureRbac in test/support/identity.ts`,
     ],
   },
   {
