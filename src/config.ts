@@ -5,6 +5,7 @@ import { fencingModes, type FencingMode, type FencingPolicy } from './controller
 import { parseLabelSelector } from './kube/selector.js';
 import { isLogLevel } from './observability/logger.js';
 import { defaultLeaderTimings, validateLeaderTimings } from './runtime/leaderelection.js';
+import { versionLine } from './version.js';
 
 export interface OperatorConfig {
   kubeconfig?: string;
@@ -76,6 +77,7 @@ Flags (environment variable in brackets):
                                      Disabled: never
   --fencing-node-selector SELECTOR   label selector (kubectl -l syntax) of the nodes that may ever be
                                      fenced; empty: every node
+  --version                          print the version and exit
   --help                             print this text
 `;
 
@@ -102,6 +104,7 @@ const options = {
   'shutdown-timeout': { type: 'string' },
   'fencing-mode': { type: 'string' },
   'fencing-node-selector': { type: 'string' },
+  version: { type: 'boolean' },
   help: { type: 'boolean' },
 } as const;
 
@@ -136,7 +139,11 @@ function normaliseArgv(argv: readonly string[]): string[] {
   return argv.map((a) => (a === '--leader-elect' || a === '--metrics-secure' ? `${a}=true` : a));
 }
 
-export type ParsedArgs = { help: true } | { help: false; config: OperatorConfig };
+/**
+ * `help`: the process prints `output` (the usage for --help, the version for
+ * --version) and exits 0 without running; otherwise it runs with `config`.
+ */
+export type ParsedArgs = { help: true; output: string } | { help: false; config: OperatorConfig };
 
 export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedArgs {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof options; strict: true }>>;
@@ -146,7 +153,8 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Pa
     throw new ConfigError(`${err instanceof Error ? err.message : String(err)}\n\n${usage}`);
   }
   const v = parsed.values;
-  if (v.help === true) return { help: true };
+  if (v.help === true) return { help: true, output: usage };
+  if (v.version === true) return { help: true, output: versionLine };
   return { help: false, config: buildConfig(v, env) };
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Entry point: flags and environment in, exit code out.
-import { ConfigError, parseConfig, usage } from './config.js';
+import { ConfigError, parseConfig } from './config.js';
 import { registerControllers } from './controllers/index.js';
 import { runOperator } from './operator.js';
 
@@ -16,7 +16,7 @@ async function main(): Promise<number> {
     throw err;
   }
   if (parsed.help) {
-    process.stdout.write(usage);
+    process.stdout.write(parsed.output);
     return 0;
   }
   return runOperator(parsed.config, registerControllers);

@@ -9,9 +9,10 @@ import { KubeClient } from './kube/client.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { Manager, type RunOutcome } from './runtime/manager.js';
+import { version } from './version.js';
 
 export const component = 'stateful-volume-operator';
-export const userAgent = `${component}/0.1.0`;
+export const userAgent = `${component}/${version}`;
 
 export type Register = (mgr: Manager, config: OperatorConfig) => void;
 

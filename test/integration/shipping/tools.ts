@@ -176,6 +176,7 @@ export const operatorFlags: readonly string[] = [
   '--backup-max-in-flight',
   '--fencing-mode',
   '--fencing-node-selector',
+  '--version',
   '--help',
 ];
 
