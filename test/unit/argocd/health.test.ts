@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { repoRoot } from '../../cluster/layout.js';
 import { evaluateHealth, type Evaluation } from '../../argocd-lua/runner.js';
+import { argocdCmPath, healthKey, healthScriptPath } from '../../../scripts/codegen/argocd.js';
 
 const group = 'storage.stateful.dev';
 const customizations = join(repoRoot, 'config', 'argocd', 'resource_customizations', group);
@@ -47,6 +48,22 @@ test('every kind of the API has a health script, tests and test data', () => {
       `${kind}: test data no case reads`,
     );
     assert.ok(existsSync(join(customizations, kind, 'health.lua')));
+  }
+});
+
+test('the shipped argocd-cm patch holds exactly the scripts these tests run', () => {
+  const cm = load(readFileSync(join(repoRoot, argocdCmPath), 'utf8')) as {
+    metadata: { name: string };
+    data: Record<string, string>;
+  };
+  assert.equal(cm.metadata.name, 'argocd-cm');
+  assert.deepEqual(Object.keys(cm.data).sort(), kinds.map(healthKey).sort());
+  for (const kind of kinds) {
+    assert.equal(
+      cm.data[healthKey(kind)],
+      readFileSync(join(repoRoot, healthScriptPath(kind)), 'utf8'),
+      kind,
+    );
   }
 });
 
