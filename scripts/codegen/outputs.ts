@@ -1,9 +1,11 @@
-// Every file generated from src/api/v1alpha1, rendered in memory. The
+// Every file generated from src/api/v1alpha1 (and the argocd-cm patch, from
+// the Argo CD health scripts), rendered in memory. The
 // generator writes them; the unit test compares them with what is checked in.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { format, resolveConfig } from 'prettier';
 import { kinds } from '../../src/api/v1alpha1/kinds.js';
+import { argocdCmPath, renderArgocdCm } from './argocd.js';
 import { crdFileName, generatedHeader, renderCrdYaml } from './crd.js';
 import { renderDocs } from './docs.js';
 import { renderTypes } from './typescript.js';
@@ -47,5 +49,6 @@ export async function generatedFiles(): Promise<Map<string, string>> {
   files.set(typesPath, await pretty(renderTypes(kinds), typesPath));
   const docsPath = 'docs/api.md';
   files.set(docsPath, renderDocs(await readFile(join(repoRoot, docsPath), 'utf8'), kinds));
+  files.set(argocdCmPath, await pretty(await renderArgocdCm(repoRoot), argocdCmPath));
   return files;
 }

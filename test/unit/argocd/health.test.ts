@@ -1,209 +1,106 @@
-// Runs the Argo CD health scripts in a real Lua 5.1 interpreter (Argo CD runs
-// gopher-lua, which implements Lua 5.1) against sample objects.
+// Runs every case of the Argo CD health tests (health_test.yaml beside each
+// health.lua, in the layout of Argo CD's resource_customizations) in
+// gopher-lua, the engine Argo CD runs them in, with the libraries Argo CD opens
+// for a script set in argocd-cm. Status and message must match exactly, as in
+// Argo CD's own test of its built-in scripts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { load } from 'js-yaml';
 import { repoRoot } from '../../cluster/layout.js';
+import { evaluateHealth, type Evaluation } from '../../argocd-lua/runner.js';
+import { argocdCmPath, healthKey, healthScriptPath } from '../../../scripts/codegen/argocd.js';
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+const group = 'storage.stateful.dev';
+const customizations = join(repoRoot, 'config', 'argocd', 'resource_customizations', group);
+const kinds = ['StatefulVolume', 'VolumeBackupPolicy', 'VolumeBackup', 'FailoverGroup'];
 
-function toLua(value: Json): string {
-  if (value === null) return 'nil';
-  if (typeof value === 'boolean' || typeof value === 'number') return String(value);
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (Array.isArray(value)) return `{${value.map(toLua).join(', ')}}`;
-  const fields = Object.entries(value)
-    .filter(([, v]) => v !== null)
-    .map(([k, v]) => `[${JSON.stringify(k)}] = ${toLua(v)}`);
-  return `{${fields.join(', ')}}`;
+interface HealthTest {
+  readonly healthStatus: { readonly status: string; readonly message: string };
+  readonly inputPath: string;
 }
 
-function health(kind: string, obj: Json): { status: string; message: string } {
-  const script = readFileSync(join(repoRoot, 'config', 'argocd', 'health', kind, 'health.lua'), 'utf8');
-  const program = `obj = ${toLua(obj)}\nlocal hs = (function()\n${script}\nend)()\nio.write(hs.status, "\\n", hs.message or "")`;
-  const out = execFileSync('lua5.1', ['-'], { input: program }).toString();
-  const [status = '', ...rest] = out.split('\n');
-  return { status, message: rest.join('\n') };
+function testsOf(kind: string): HealthTest[] {
+  const parsed = load(readFileSync(join(customizations, kind, 'health_test.yaml'), 'utf8')) as {
+    tests?: HealthTest[];
+  };
+  return parsed.tests ?? [];
 }
 
-const cond = (type: string, status: string, reason = 'Reason', message = `${type} is ${status}`): Json => ({
-  type,
-  status,
-  reason,
-  message,
-  lastTransitionTime: '2026-01-01T00:00:00Z',
+function evaluationOf(kind: string, t: HealthTest): Evaluation {
+  const object = load(readFileSync(join(customizations, kind, t.inputPath), 'utf8')) as Record<
+    string,
+    unknown
+  >;
+  return { script: join(customizations, kind, 'health.lua'), object };
+}
+
+test('every kind of the API has a health script, tests and test data', () => {
+  assert.deepEqual(readdirSync(customizations).sort(), [...kinds].sort());
+  for (const kind of kinds) {
+    const used = new Set(testsOf(kind).map((t) => t.inputPath));
+    const files = readdirSync(join(customizations, kind, 'testdata')).map((f) => `testdata/${f}`);
+    assert.deepEqual(
+      files.filter((f) => !used.has(f)),
+      [],
+      `${kind}: test data no case reads`,
+    );
+    assert.ok(existsSync(join(customizations, kind, 'health.lua')));
+  }
 });
 
-const meta = (generation = 2): Json => ({ name: 'x', namespace: 'ns', generation });
+test('the shipped argocd-cm patch holds exactly the scripts these tests run', () => {
+  const cm = load(readFileSync(join(repoRoot, argocdCmPath), 'utf8')) as {
+    metadata: { name: string };
+    data: Record<string, string>;
+  };
+  assert.equal(cm.metadata.name, 'argocd-cm');
+  assert.deepEqual(Object.keys(cm.data).sort(), kinds.map(healthKey).sort());
+  for (const kind of kinds) {
+    assert.equal(
+      cm.data[healthKey(kind)],
+      readFileSync(join(repoRoot, healthScriptPath(kind)), 'utf8'),
+      kind,
+    );
+  }
+});
 
-const cases: { name: string; kind: string; obj: Json; status: string; message?: RegExp }[] = [
-  {
-    name: 'a StatefulVolume without status is Progressing',
-    kind: 'StatefulVolume',
-    obj: { metadata: meta() },
-    status: 'Progressing',
-  },
-  {
-    name: 'a StatefulVolume whose status is for an older generation is Progressing',
-    kind: 'StatefulVolume',
-    obj: {
-      metadata: meta(3),
-      status: { observedGeneration: 2, phase: 'Ready', conditions: [cond('Ready', 'True')] },
-    },
-    status: 'Progressing',
-    message: /generation 3/,
-  },
-  {
-    name: 'a Ready StatefulVolume of the current generation is Healthy',
-    kind: 'StatefulVolume',
-    obj: {
-      metadata: meta(),
-      status: { observedGeneration: 2, phase: 'Ready', conditions: [cond('Ready', 'True')] },
-    },
-    status: 'Healthy',
-  },
-  {
-    name: 'a Failed StatefulVolume is Degraded with the Ready message',
-    kind: 'StatefulVolume',
-    obj: {
-      metadata: meta(),
-      status: {
-        observedGeneration: 2,
-        phase: 'Failed',
-        conditions: [cond('Ready', 'False', 'StorageClassNotFound', 'class gold missing')],
-      },
-    },
-    status: 'Degraded',
-    message: /class gold missing/,
-  },
-  {
-    name: 'a StatefulVolume that is still provisioning is Progressing with the reason',
-    kind: 'StatefulVolume',
-    obj: {
-      metadata: meta(),
-      status: {
-        observedGeneration: 2,
-        phase: 'Provisioning',
-        conditions: [cond('Ready', 'False', 'Provisioning', 'waiting for the claim')],
-      },
-    },
-    status: 'Progressing',
-    message: /waiting for the claim/,
-  },
-  {
-    name: 'a suspended VolumeBackupPolicy is Suspended',
-    kind: 'VolumeBackupPolicy',
-    obj: { metadata: meta(), spec: { suspend: true }, status: { observedGeneration: 2 } },
-    status: 'Suspended',
-  },
-  {
-    name: 'a stale VolumeBackupPolicy is Degraded',
-    kind: 'VolumeBackupPolicy',
-    obj: {
-      metadata: meta(),
-      spec: {},
-      status: {
-        observedGeneration: 2,
-        conditions: [
-          cond('Ready', 'True'),
-          cond('Stale', 'True', 'BackupsStale', 'pg-data: newest backup is 3 days old'),
-        ],
-      },
-    },
-    status: 'Degraded',
-    message: /3 days/,
-  },
-  {
-    name: 'a ready VolumeBackupPolicy is Healthy',
-    kind: 'VolumeBackupPolicy',
-    obj: {
-      metadata: meta(),
-      spec: {},
-      status: { observedGeneration: 2, conditions: [cond('Ready', 'True'), cond('Stale', 'False')] },
-    },
-    status: 'Healthy',
-  },
-  {
-    name: 'a VolumeBackupPolicy with an invalid time zone is Degraded',
-    kind: 'VolumeBackupPolicy',
-    obj: {
-      metadata: meta(),
-      spec: {},
-      status: {
-        observedGeneration: 2,
-        conditions: [cond('Ready', 'False', 'InvalidTimeZone', 'unknown zone Mars/Base')],
-      },
-    },
-    status: 'Degraded',
-  },
-  {
-    name: 'a Ready VolumeBackup is Healthy',
-    kind: 'VolumeBackup',
-    obj: { metadata: meta(), status: { phase: 'Ready' } },
-    status: 'Healthy',
-  },
-  {
-    name: 'a Failed VolumeBackup is Degraded with its error message',
-    kind: 'VolumeBackup',
-    obj: {
-      metadata: meta(),
-      status: {
-        phase: 'Failed',
-        error: { reason: 'DeadlineExceeded', message: 'snapshot not ready after 600 s' },
-      },
-    },
-    status: 'Degraded',
-    message: /600 s/,
-  },
-  {
-    name: 'an InProgress VolumeBackup is Progressing',
-    kind: 'VolumeBackup',
-    obj: { metadata: meta(), status: { phase: 'InProgress' } },
-    status: 'Progressing',
-  },
-  {
-    name: 'a Healthy FailoverGroup is Healthy and names its zone',
-    kind: 'FailoverGroup',
-    obj: { metadata: meta(), status: { observedGeneration: 2, phase: 'Healthy', activeZone: 'zone-a' } },
-    status: 'Healthy',
-    message: /zone-a/,
-  },
-  {
-    name: 'a FailoverGroup that is failing over is Progressing',
-    kind: 'FailoverGroup',
-    obj: { metadata: meta(), status: { observedGeneration: 2, phase: 'FailingOver', activeZone: 'zone-a' } },
-    status: 'Progressing',
-  },
-  {
-    name: 'a FailoverGroup that has failed over is Degraded until failback',
-    kind: 'FailoverGroup',
-    obj: { metadata: meta(), status: { observedGeneration: 2, phase: 'FailedOver', activeZone: 'zone-b' } },
-    status: 'Degraded',
-    message: /zone-b/,
-  },
-  {
-    name: 'a Degraded FailoverGroup is Degraded with the Ready message',
-    kind: 'FailoverGroup',
-    obj: {
-      metadata: meta(),
-      status: {
-        observedGeneration: 2,
-        phase: 'Degraded',
-        activeZone: 'zone-a',
-        conditions: [cond('Ready', 'False', 'StandbyMissing', 'no standby in zone-b')],
-      },
-    },
-    status: 'Degraded',
-    message: /no standby/,
-  },
-];
-
-for (const c of cases) {
-  test(c.name, () => {
-    const got = health(c.kind, c.obj);
-    assert.equal(got.status, c.status, got.message);
-    if (c.message !== undefined) assert.match(got.message, c.message);
+for (const kind of kinds) {
+  const cases = testsOf(kind);
+  // One engine run per kind; each case is then its own test.
+  const results = evaluateHealth(cases.map((t) => evaluationOf(kind, t)));
+  // Each test awaits the results; this only keeps an early failure from being reported as unhandled.
+  results.catch(() => undefined);
+  cases.forEach((t, i) => {
+    test(`${kind} ${t.inputPath}: ${t.healthStatus.status}`, async () => {
+      const got = (await results)[i];
+      assert.deepEqual(got, { status: t.healthStatus.status, message: t.healthStatus.message });
+    });
   });
 }
+
+test('the engine runs scripts without the string library, as Argo CD does for argocd-cm', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'argocd-lua-'));
+  try {
+    const script = join(dir, 'health.lua');
+    writeFileSync(script, 'return { status = "Healthy", message = string.upper("x") }');
+    const [got] = await evaluateHealth([{ script, object: {} }]);
+    assert.match(got?.error ?? '', /string/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the engine reports an unknown status the way Argo CD does', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'argocd-lua-'));
+  try {
+    const script = join(dir, 'health.lua');
+    writeFileSync(script, 'return { status = "Fine", message = obj.metadata.name }');
+    const [got] = await evaluateHealth([{ script, object: { metadata: { name: 'x' } } }]);
+    assert.deepEqual(got, { status: 'Unknown', message: 'Lua returned an invalid health status' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
