@@ -61,6 +61,7 @@ export class KubeTransport {
   private readonly createAgent: AgentFactory;
   private readonly agents = new Map<Pool, { material: string; agent: http.Agent }>();
   private readonly retired = new Set<http.Agent>();
+  private readonly connections: Slots;
   observer: RequestObserver | undefined;
 
   constructor(
@@ -73,6 +74,7 @@ export class KubeTransport {
     this.server = new URL(cluster.server);
     this.limiter = new TokenBucket(opts.qps, opts.burst);
     this.createAgent = clientNodeAgentFactory(kc);
+    this.connections = new Slots(opts.maxConnections ?? 64);
   }
 
   async request<T>(spec: RequestSpec): Promise<T> {
@@ -154,9 +156,17 @@ export class KubeTransport {
 
   private async send(spec: RequestSpec): Promise<{ status: number; text: string }> {
     const signal = AbortSignal.timeout(this.opts.timeoutMs ?? 30_000);
-    const req = await this.open(spec, signal, 'requests');
-    const res = await responseOf(req);
-    return { status: res.statusCode ?? 0, text: await readAll(res) };
+    // The agent's maxSockets counts a socket only once it is connected; a
+    // proxy agent connects asynchronously (CONNECT first), so a burst would
+    // open one tunnel per request. Requests in flight are bounded here instead.
+    const release = await this.connections.take(signal);
+    try {
+      const req = await this.open(spec, signal, 'requests');
+      const res = await responseOf(req);
+      return { status: res.statusCode ?? 0, text: await readAll(res) };
+    } finally {
+      release();
+    }
   }
 
   private async open(spec: RequestSpec, signal: AbortSignal, pool: Pool): Promise<http.ClientRequest> {
@@ -296,6 +306,53 @@ function feed(hash: Hash, value: unknown): void {
     }
   else hash.update(String(value));
   hash.update('\0');
+}
+
+/** At most `size` holders at once; the others wait in order. */
+class Slots {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(size: number) {
+    this.free = size;
+  }
+
+  async take(signal: AbortSignal): Promise<() => void> {
+    if (this.free > 0) this.free -= 1;
+    else await this.wait(signal);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next !== undefined) next();
+      else this.free += 1;
+    };
+  }
+
+  // Resolves when a holder hands its slot over; a timeout while waiting fails
+  // as it would have failed waiting in the agent's queue.
+  private wait(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const turn = (): void => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = (): void => {
+        const at = this.waiting.indexOf(turn);
+        if (at >= 0) this.waiting.splice(at, 1);
+        const reason: unknown = signal.reason;
+        const message = reason instanceof Error ? reason.message : 'aborted';
+        reject(new ApiError(0, 'ConnectionFailed', `API server unreachable: ${message}`));
+      };
+      if (signal.aborted) {
+        onAbort();
+        return;
+      }
+      this.waiting.push(turn);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
 }
 
 function responseOf(req: http.ClientRequest): Promise<http.IncomingMessage> {
