@@ -223,14 +223,25 @@ export class KubeTransport {
   }
 
   // Open watches and requests in flight finish on the old connections; idle
-  // ones close now, busy ones when they come free.
+  // ones close now, busy ones when they come free. The transport holds on to
+  // the agent only until its last connection has closed (close() ends those).
   private retire(agent: http.Agent): void {
-    this.retired.add(agent);
-    agent.on('free', (socket: Socket) => {
-      socket.destroy();
-    });
     for (const sockets of Object.values(agent.freeSockets))
       for (const socket of sockets ?? []) socket.destroy();
+    // Node's own listener runs first and may hand the socket to a request
+    // queued on this agent; only a socket it put back as idle is closed.
+    agent.on('free', (socket: Socket) => {
+      if (Object.values(agent.freeSockets).some((idle) => idle?.includes(socket))) socket.destroy();
+    });
+    const busy = Object.values(agent.sockets).flatMap((sockets) => sockets ?? []);
+    if (busy.length === 0) return;
+    this.retired.add(agent);
+    let open = busy.length;
+    for (const socket of busy)
+      socket.once('close', () => {
+        open -= 1;
+        if (open === 0) this.retired.delete(agent);
+      });
   }
 
   close(): void {

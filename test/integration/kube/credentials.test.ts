@@ -8,16 +8,20 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { CoreV1Api, KubeConfig, type User } from '@kubernetes/client-node';
+import { ApiError } from '../../../src/kube/errors.js';
 import { KubeTransport } from '../../../src/kube/http.js';
+import { coreTypes, resourcePath } from '../../../src/kube/resource.js';
 import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
 import { eventually } from '../../support/wait.js';
 import {
+  adminUser,
   caKeyPath,
   clientCertificate,
   kubeconfigFile,
   openssl,
   tempDir,
   testCluster,
+  watchConfigMaps,
   whoAmI,
 } from './support.js';
 
@@ -137,6 +141,48 @@ test('a client certificate rotated on disk is used by the next request', { skip:
   assert.equal(await whoAmI(transport), 'svo-test-rotation-second');
   assert.equal(await whoAmI(transport), 'svo-test-rotation-second');
 });
+
+test(
+  'a watch opened before a certificate rotation keeps its connection while requests move to the new certificate',
+  { skip: noCaKey },
+  async (t) => {
+    const ns = await createTestNamespace(t, 'kube-rotate-watch');
+    const dir = tempDir(t);
+    const admin = adminUser() as { 'client-certificate': string; 'client-key': string };
+    const second = clientCertificate(dir, 'svo-test-rotation-watch');
+    const cert = join(dir, 'client.crt');
+    const key = join(dir, 'client.key');
+    copyFileSync(admin['client-certificate'], cert);
+    copyFileSync(admin['client-key'], key);
+    const transport = transportOf(
+      t,
+      kubeconfigFile(dir, {}, { 'client-certificate': cert, 'client-key': key }),
+    );
+    const adminName = await whoAmI(transport);
+    const watch = await watchConfigMaps(t, transport, ns);
+    copyFileSync(second.cert, cert);
+    copyFileSync(second.key, key);
+    assert.equal(await whoAmI(transport), 'svo-test-rotation-watch');
+    assert.notEqual(adminName, 'svo-test-rotation-watch');
+    // A new watch takes the new certificate, which may not read ConfigMaps.
+    await assert.rejects(
+      transport.stream(
+        resourcePath(coreTypes.configMap, ns),
+        { watch: true },
+        () => undefined,
+        AbortSignal.timeout(10_000),
+      ),
+      (err: unknown) => err instanceof ApiError && err.code === 403,
+    );
+    // The first one still runs on its connection, as the admin.
+    await loadTestKubeConfig()
+      .makeApiClient(CoreV1Api)
+      .createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'after-rotation' } } });
+    await eventually('the watch to see the ConfigMap', () =>
+      Promise.resolve(watch.names.has('after-rotation')),
+    );
+  },
+);
 
 test('a client certificate given as pfx with a passphrase authenticates', { skip: noCaKey }, async (t) => {
   const dir = tempDir(t);

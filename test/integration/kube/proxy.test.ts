@@ -5,64 +5,20 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient } from '../../../src/kube/client.js';
-import { coreTypes, resourcePath } from '../../../src/kube/resource.js';
-import type { KubeObject } from '../../../src/kube/wire.js';
-import { createTestNamespace, testKubeconfigPath } from '../../support/kube.js';
+import { coreTypes } from '../../../src/kube/resource.js';
+import { createTestNamespace } from '../../support/kube.js';
 import { eventually } from '../../support/wait.js';
 import {
+  adminUser,
   connectProxy,
   kubeconfigFile,
   socksProxy,
   tempDir,
   testCluster,
+  watchConfigMaps,
+  type ConfigMap,
   type ProxyRecord,
 } from './support.js';
-import { readFileSync } from 'node:fs';
-import { load } from 'js-yaml';
-
-interface ConfigMap extends KubeObject {
-  data?: Record<string, string>;
-}
-
-/** The admin's client certificate, as the test kubeconfig names it. */
-function adminUser(): Record<string, unknown> {
-  const doc = load(readFileSync(testKubeconfigPath(), 'utf8')) as {
-    users: { user: Record<string, unknown> }[];
-  };
-  const user = doc.users[0]?.user;
-  if (user === undefined) throw new Error('the test kubeconfig has no user');
-  return user;
-}
-
-/** Starts a watch of the namespace's ConfigMaps; resolves once the server answered it. */
-async function watchConfigMaps(
-  t: TestContext,
-  client: KubeClient,
-  ns: string,
-): Promise<{ names: Set<string>; ended: Promise<void> }> {
-  const names = new Set<string>();
-  const stop = new AbortController();
-  let opened: () => void = () => undefined;
-  const open = new Promise<void>((resolve) => {
-    opened = resolve;
-  });
-  const ended = client.transport.stream(
-    resourcePath(coreTypes.configMap, ns),
-    { watch: true, timeoutSeconds: 120 },
-    (line) => {
-      const event = JSON.parse(line) as { type: string; object: ConfigMap };
-      if (event.type === 'ADDED') names.add(event.object.metadata.name ?? '');
-    },
-    stop.signal,
-    opened,
-  );
-  t.after(async () => {
-    stop.abort();
-    await ended.catch(() => undefined);
-  });
-  await Promise.race([open, ended]);
-  return { names, ended };
-}
 
 /**
  * Creates a ConfigMap, sees it arrive on a watch, and reads it with many
@@ -74,7 +30,7 @@ async function exercise(t: TestContext, kc: KubeConfig, maxConnections: number):
   t.after(() => {
     client.close();
   });
-  const watch = await watchConfigMaps(t, client, ns);
+  const watch = await watchConfigMaps(t, client.transport, ns);
   await client.create<ConfigMap>(coreTypes.configMap, {
     metadata: { name: 'through-the-proxy', namespace: ns },
     data: { a: 'b' },
@@ -129,7 +85,7 @@ test('open watches do not hold up requests when every request connection is take
   });
   // Three watches stay open; with one connection for requests, a shared pool would queue the create behind them.
   const watches = [];
-  for (let i = 0; i < 3; i++) watches.push(await watchConfigMaps(t, client, ns));
+  for (let i = 0; i < 3; i++) watches.push(await watchConfigMaps(t, client.transport, ns));
   await client.create<ConfigMap>(coreTypes.configMap, { metadata: { name: 'not-queued', namespace: ns } });
   for (const watch of watches)
     await eventually('every watch to see the ConfigMap', () =>

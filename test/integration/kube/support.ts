@@ -4,15 +4,22 @@
 // "who am I".
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
+import { load } from 'js-yaml';
 import type { KubeTransport } from '../../../src/kube/http.js';
-import { loadTestKubeConfig } from '../../support/kube.js';
+import { coreTypes, resourcePath } from '../../../src/kube/resource.js';
+import type { KubeObject } from '../../../src/kube/wire.js';
+import { loadTestKubeConfig, testKubeconfigPath } from '../../support/kube.js';
+
+export interface ConfigMap extends KubeObject {
+  data?: Record<string, string>;
+}
 
 export function tempDir(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'svo-transport-'));
@@ -223,4 +230,44 @@ function byteReader(socket: net.Socket): (n: number) => Promise<Buffer> {
     buffered = buffered.subarray(n);
     return out;
   };
+}
+
+/** The admin's client certificate, as the test kubeconfig names it. */
+export function adminUser(): Record<string, unknown> {
+  const doc = load(readFileSync(testKubeconfigPath(), 'utf8')) as {
+    users: { user: Record<string, unknown> }[];
+  };
+  const user = doc.users[0]?.user;
+  if (user === undefined) throw new Error('the test kubeconfig has no user');
+  return user;
+}
+
+/** Starts a watch of the namespace's ConfigMaps; resolves once the server answered it. */
+export async function watchConfigMaps(
+  t: TestContext,
+  transport: KubeTransport,
+  ns: string,
+): Promise<{ names: Set<string>; ended: Promise<void> }> {
+  const names = new Set<string>();
+  const stop = new AbortController();
+  let opened: () => void = () => undefined;
+  const open = new Promise<void>((resolve) => {
+    opened = resolve;
+  });
+  const ended = transport.stream(
+    resourcePath(coreTypes.configMap, ns),
+    { watch: true, timeoutSeconds: 120 },
+    (line) => {
+      const event = JSON.parse(line) as { type: string; object: ConfigMap };
+      if (event.type === 'ADDED') names.add(event.object.metadata.name ?? '');
+    },
+    stop.signal,
+    opened,
+  );
+  t.after(async () => {
+    stop.abort();
+    await ended.catch(() => undefined);
+  });
+  await Promise.race([open, ended]);
+  return { names, ended };
 }
