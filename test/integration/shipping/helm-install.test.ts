@@ -87,6 +87,8 @@ async function adoptCrds(release: string, namespace: string): Promise<void> {
             annotations: {
               'meta.helm.sh/release-name': release,
               'meta.helm.sh/release-namespace': namespace,
+              // An earlier run's release left its own; the chart must put it back.
+              'helm.sh/resource-policy': null,
             },
           },
         },
@@ -159,7 +161,7 @@ async function proveUser(user: string, expected: { can: Access[]; cannot: Access
 
 const group = 'storage.stateful.dev';
 
-test('helm install with the default values: CRDs adopted and kept, replicas on different nodes, least privilege, users’ roles', async (t) => {
+test('helm upgrade to the default values: CRDs adopted and kept, replicas on different nodes, least privilege, users’ roles', async (t) => {
   // The suite installed the CRDs without Helm, as the chart's former crds/ folder did.
   await ensureCrds(kc);
   const ns = await createTestNamespace(t, 'helm');
@@ -171,8 +173,28 @@ test('helm install with the default values: CRDs adopted and kept, replicas on d
       async (name) => (await crdApi.readCustomResourceDefinition({ name })).metadata?.uid,
     ),
   );
+  // A release as the chart with a crds/ folder left it: the CRDs there, but not the release's.
+  await install(t, release, ns, '--set', 'crds.enabled=false');
+  // --reset-values: the chart's defaults, not the values of the release being upgraded.
+  const upgrade = [
+    'upgrade',
+    release,
+    chartDir,
+    '--reset-values',
+    '--kubeconfig',
+    testKubeconfigPath(),
+    '--namespace',
+    ns,
+  ];
+  const refused = await helm(upgrade);
+  assert.notEqual(refused.code, 0, 'Helm does not take over CRDs that are not marked as the release’s');
+  assert.match(
+    refused.stderr,
+    /exists and cannot be imported into the current release: invalid ownership metadata/,
+  );
+  // docs/install.md, Upgrading: mark them, and the upgrade to the default values adopts them.
   await adoptCrds(release, ns);
-  await install(t, release, ns);
+  ok(await helm(upgrade), 'helm upgrade');
   const name = `${release}-stateful-volume-operator`;
   await waitAvailable(kc, ns, name);
 
