@@ -366,6 +366,8 @@ test('the values schema rejects bad values with a message naming the field', asy
       says: /at '\/metrics\/service\/type': value must be 'ClusterIP'/,
     },
     { set: 'metrics.certSecret=Not_A_Name', says: /at '\/metrics\/certSecret': 'Not_A_Name' does not match/ },
+    { set: 'podDisruptionBudget.maxUnavailable=most', says: /at '\/podDisruptionBudget\/maxUnavailable'/ },
+    { set: 'crds.keep=yes', says: /at '\/crds\/keep': got string, want boolean/ },
   ];
   for (const { set, says } of cases) {
     const result = await helm(['template', 'svo', chartDir, '--set', set]);

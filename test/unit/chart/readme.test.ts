@@ -15,7 +15,7 @@ interface SchemaNode {
 }
 
 /** The paths of the schema's values: nodes without properties ($ref, arrays, free-form objects). */
-export function schemaValues(node: SchemaNode, prefix = ''): string[] {
+function schemaValues(node: SchemaNode, prefix = ''): string[] {
   return Object.entries(node.properties ?? {}).flatMap(([key, child]) => {
     const path = prefix === '' ? key : `${prefix}.${key}`;
     return child.properties === undefined ? [path] : schemaValues(child, path);
@@ -30,7 +30,7 @@ function isMap(value: unknown): value is Record<string, unknown> {
  * The paths of values.yaml down to the schema's values: a default map that the
  * schema takes as one value (resources.requests, podSecurityContext) is one value.
  */
-export function defaultValues(values: unknown, schema: SchemaNode, prefix = ''): string[] {
+function defaultValues(values: unknown, schema: SchemaNode, prefix = ''): string[] {
   if (!isMap(values)) return [];
   return Object.entries(values).flatMap(([key, value]) => {
     const path = prefix === '' ? key : `${prefix}.${key}`;
@@ -41,7 +41,7 @@ export function defaultValues(values: unknown, schema: SchemaNode, prefix = ''):
 }
 
 /** The value each row of the README's values table names: its first cell, in backticks. */
-export function readmeRows(markdown: string): string[] {
+function readmeRows(markdown: string): string[] {
   return markdown
     .split('\n')
     .map((line) => /^\|\s*`([^`]+)`\s*\|/.exec(line)?.[1])
