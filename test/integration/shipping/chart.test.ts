@@ -1,14 +1,15 @@
 // The Helm chart without a cluster: it lints, renders for both ways of
 // scoping, grants exactly the rules of src/controllers/permissions.ts (the
 // same as config/rbac/role.yaml), passes only flags the operator knows, and
-// its values schema turns a typo into a clear error.
+// its values schema turns a typo into a clear error. Placement, disruption
+// budget, CRDs and the users' roles render as config/ ships them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { generatedFiles } from '../../../scripts/codegen/outputs.js';
-import { shippingFiles } from '../../../scripts/codegen/rbac.js';
+import { shippingFiles, userEditRules, userViewRules } from '../../../scripts/codegen/rbac.js';
 import {
   clusterRules,
   leaderElectionRules,
@@ -58,6 +59,19 @@ function named(docs: readonly Manifest[], kind: string, name: string): Manifest 
 test('helm lint --strict passes with the default values and with watched namespaces', async () => {
   ok(await helm(['lint', '--strict', chartDir]), 'helm lint');
   ok(await helm(['lint', '--strict', chartDir, '--set', 'watchNamespaces={team-a,team-b}']), 'helm lint');
+  const off =
+    'crds.enabled=false,podDisruptionBudget.enabled=false,rbac.aggregateToDefaultRoles=false,topologySpreadConstraints=null';
+  ok(await helm(['lint', '--strict', chartDir, '--set', off]), 'helm lint');
+  ok(
+    await helm([
+      'lint',
+      '--strict',
+      chartDir,
+      '--set',
+      'crds.keep=false,podDisruptionBudget.minAvailable=1,podDisruptionBudget.maxUnavailable=null',
+    ]),
+    'helm lint',
+  );
   const metrics =
     'metrics.certSecret=svo-metrics-cert,metrics.serviceMonitor.enabled=true,networkPolicy.enabled=false';
   ok(await helm(['lint', '--strict', chartDir, '--set', metrics]), 'helm lint');
@@ -81,9 +95,11 @@ test('the shipping files are generated and current: config/rbac, the chart rules
     if (onDisk !== content) stale.push(path);
   }
   assert.deepEqual(stale, [], 'run `npx tsx scripts/generate.ts` and commit the result');
-  const chartCrds = (await readdir(join(chartDir, 'crds'))).sort();
+  const chartCrds = (await readdir(join(chartDir, 'files', 'crds'))).sort();
   const crds = (await readdir(join(repoRoot, 'crds'))).sort();
   assert.deepEqual(chartCrds, crds, 'the chart carries exactly the CRDs of crds/');
+  // Helm would install a crds/ folder once, besides the templates, and never upgrade it.
+  await assert.rejects(readdir(join(chartDir, 'crds')), { code: 'ENOENT' });
 });
 
 test('default values: everything in one ClusterRole, the same rules as config/rbac/role.yaml', async () => {
@@ -92,9 +108,16 @@ test('default values: everything in one ClusterRole, the same rules as config/rb
   assert.deepEqual(kinds, [
     'ClusterRole',
     'ClusterRole',
+    'ClusterRole',
+    'ClusterRole',
     'ClusterRoleBinding',
+    'CustomResourceDefinition',
+    'CustomResourceDefinition',
+    'CustomResourceDefinition',
+    'CustomResourceDefinition',
     'Deployment',
     'NetworkPolicy',
+    'PodDisruptionBudget',
     'Role',
     'Role',
     'RoleBinding',
@@ -189,7 +212,7 @@ test('the Deployment: image, flags the operator knows, probes, resources, a lock
   const ports = Object.fromEntries((manager.ports ?? []).map((p) => [p.name, p.containerPort]));
   assert.deepEqual(ports, { metrics: 8443, health: 8081 });
   assert.deepEqual(manager.resources, {
-    requests: { cpu: '50m', memory: '128Mi' },
+    requests: { cpu: '50m', memory: '192Mi' },
     limits: { memory: '512Mi' },
   });
   assert.deepEqual(manager.securityContext, {
@@ -343,6 +366,8 @@ test('the values schema rejects bad values with a message naming the field', asy
       says: /at '\/metrics\/service\/type': value must be 'ClusterIP'/,
     },
     { set: 'metrics.certSecret=Not_A_Name', says: /at '\/metrics\/certSecret': 'Not_A_Name' does not match/ },
+    { set: 'podDisruptionBudget.maxUnavailable=most', says: /at '\/podDisruptionBudget\/maxUnavailable'/ },
+    { set: 'crds.keep=yes', says: /at '\/crds\/keep': got string, want boolean/ },
   ];
   for (const { set, says } of cases) {
     const result = await helm(['template', 'svo', chartDir, '--set', set]);
@@ -375,4 +400,169 @@ test('fencing is set by the chart: the safe mode by default, the values reach th
   const bad = await helm(['template', 'svo', chartDir, '--set', 'fencing.mode=Always']);
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /at '\/fencing\/mode': value must be one of 'ConfirmedShutdown'/);
+});
+
+interface SpreadConstraint {
+  maxSkew: number;
+  topologyKey: string;
+  whenUnsatisfiable: string;
+  labelSelector?: { matchLabels?: Record<string, string> };
+  [field: string]: unknown;
+}
+
+function spread(deployment: Manifest): SpreadConstraint[] | undefined {
+  return (podSpec(deployment) as unknown as { topologySpreadConstraints?: SpreadConstraint[] })
+    .topologySpreadConstraints;
+}
+
+async function configManager(file: string): Promise<Manifest> {
+  return load(await readFile(join(repoRoot, 'config', 'manager', file), 'utf8')) as Manifest;
+}
+
+const releaseSelector = {
+  matchLabels: { 'app.kubernetes.io/name': 'stateful-volume-operator', 'app.kubernetes.io/instance': 'svo' },
+};
+
+test('by default the replicas spread over nodes (hard) and zones (soft), as config/manager does', async () => {
+  const constraints = spread(one(await render(), 'Deployment'));
+  const common = { maxSkew: 1, nodeTaintsPolicy: 'Honor', matchLabelKeys: ['pod-template-hash'] };
+  assert.deepEqual(constraints, [
+    {
+      ...common,
+      topologyKey: 'kubernetes.io/hostname',
+      whenUnsatisfiable: 'DoNotSchedule',
+      labelSelector: releaseSelector,
+    },
+    {
+      ...common,
+      topologyKey: 'topology.kubernetes.io/zone',
+      whenUnsatisfiable: 'ScheduleAnyway',
+      labelSelector: releaseSelector,
+    },
+  ]);
+  // The kustomize install: the same constraints, with its own pod labels as the selector.
+  const kustomize = spread(await configManager('manager.yaml'));
+  const withoutSelector = (list: SpreadConstraint[] | undefined): unknown[] =>
+    (list ?? []).map(({ labelSelector: _selector, ...rest }) => rest);
+  assert.deepEqual(withoutSelector(kustomize), withoutSelector(constraints));
+  const deployment = await configManager('manager.yaml');
+  const podSelector = (deployment.spec as { selector: unknown }).selector;
+  for (const c of kustomize ?? []) assert.deepEqual(c.labelSelector, podSelector);
+});
+
+test('topologySpreadConstraints: a list of the user replaces the defaults, its own labelSelector kept; null turns them off', async () => {
+  const replaced = spread(
+    one(
+      await render(
+        '--set',
+        'topologySpreadConstraints[0].maxSkew=2,topologySpreadConstraints[0].topologyKey=rack,topologySpreadConstraints[0].whenUnsatisfiable=DoNotSchedule',
+        '--set',
+        'topologySpreadConstraints[1].maxSkew=1,topologySpreadConstraints[1].topologyKey=zone,topologySpreadConstraints[1].whenUnsatisfiable=ScheduleAnyway,topologySpreadConstraints[1].labelSelector.matchLabels.team=a',
+      ),
+      'Deployment',
+    ),
+  );
+  assert.deepEqual(replaced, [
+    { maxSkew: 2, topologyKey: 'rack', whenUnsatisfiable: 'DoNotSchedule', labelSelector: releaseSelector },
+    {
+      maxSkew: 1,
+      topologyKey: 'zone',
+      whenUnsatisfiable: 'ScheduleAnyway',
+      labelSelector: { matchLabels: { team: 'a' } },
+    },
+  ]);
+  assert.equal(spread(one(await render('--set', 'topologySpreadConstraints=null'), 'Deployment')), undefined);
+  const bad = await helm(['template', 'svo', chartDir, '--set', 'topologySpreadConstraints[0].maxSkew=1']);
+  assert.notEqual(bad.code, 0, 'a constraint without topologyKey is refused');
+  assert.match(bad.stderr, /topologySpreadConstraints\/0': missing propert/);
+});
+
+test('a PodDisruptionBudget by default (maxUnavailable 1, as config/manager), minAvailable instead, or none', async () => {
+  const pdbSpec = async (...set: string[]): Promise<unknown> =>
+    one(await render(...set), 'PodDisruptionBudget').spec;
+  assert.deepEqual(await pdbSpec(), { maxUnavailable: 1, selector: releaseSelector });
+  const kustomize = await configManager('pdb.yaml');
+  assert.equal((kustomize.spec as { maxUnavailable: number }).maxUnavailable, 1);
+  assert.deepEqual(
+    await pdbSpec('--set', 'podDisruptionBudget.minAvailable=1,podDisruptionBudget.maxUnavailable=null'),
+    { minAvailable: 1, selector: releaseSelector },
+  );
+  assert.deepEqual(await pdbSpec('--set-string', 'podDisruptionBudget.maxUnavailable=50%'), {
+    maxUnavailable: '50%',
+    selector: releaseSelector,
+  });
+  assert.equal(
+    only(await render('--set', 'podDisruptionBudget.enabled=false'), 'PodDisruptionBudget').length,
+    0,
+  );
+  const both = await helm(['template', 'svo', chartDir, '--set', 'podDisruptionBudget.minAvailable=1']);
+  assert.notEqual(both.code, 0);
+  assert.match(both.stderr, /set exactly one of minAvailable and maxUnavailable/);
+});
+
+test('the CRDs are templates: the generated files, kept on uninstall by default, none with crds.enabled=false', async () => {
+  const crds = only(await render(), 'CustomResourceDefinition');
+  const files = (await readdir(join(repoRoot, 'crds'))).sort();
+  assert.equal(crds.length, files.length);
+  for (const file of files) {
+    const generated = load(await readFile(join(repoRoot, 'crds', file), 'utf8')) as Manifest;
+    const rendered = named(crds, 'CustomResourceDefinition', generated.metadata.name);
+    assert.deepEqual(rendered.spec, generated.spec, `${file}: the chart renders the generated spec`);
+    const metadata = rendered.metadata as Manifest['metadata'] & { annotations?: Record<string, string> };
+    assert.deepEqual(metadata.annotations, { 'helm.sh/resource-policy': 'keep' });
+    const labels = metadata.labels ?? {};
+    assert.equal(labels['app.kubernetes.io/managed-by'], 'Helm');
+    assert.equal(labels['app.kubernetes.io/part-of'], 'stateful-volume-operator');
+  }
+  for (const crd of only(await render('--set', 'crds.keep=false'), 'CustomResourceDefinition')) {
+    assert.equal((crd.metadata as { annotations?: unknown }).annotations, undefined, crd.metadata.name);
+  }
+  assert.equal(only(await render('--set', 'crds.enabled=false'), 'CustomResourceDefinition').length, 0);
+});
+
+test('the users’ roles: view reads the four kinds and their status, edit writes the kinds, aggregated; off on request', async () => {
+  const docs = await render();
+  const view = named(docs, 'ClusterRole', 'svo-stateful-volume-operator-view');
+  const edit = named(docs, 'ClusterRole', 'svo-stateful-volume-operator-edit');
+  assert.deepEqual(rulesOf(view), plain(userViewRules));
+  assert.deepEqual(rulesOf(edit), plain(userEditRules));
+  const aggregation = (role: Manifest): string[] =>
+    Object.keys(role.metadata.labels ?? {})
+      .filter((l) => l.startsWith('rbac.authorization.k8s.io/aggregate-to-'))
+      .map((l) => l.slice('rbac.authorization.k8s.io/aggregate-to-'.length))
+      .sort();
+  assert.deepEqual(aggregation(view), ['admin', 'edit', 'view']);
+  assert.deepEqual(aggregation(edit), ['admin', 'edit']);
+  const statusWrites = rulesOf(edit).filter(
+    (r) => (r.resources ?? []).some((res) => res.endsWith('/status')) && r.verbs.some((v) => v !== 'get'),
+  );
+  assert.deepEqual(statusWrites, [], 'status is the operator’s');
+  // Bound to nobody: they reach people through view, edit and admin only.
+  const bound = [...only(docs, 'ClusterRoleBinding'), ...only(docs, 'RoleBinding')].map(
+    (b) => (b.roleRef as { name: string }).name,
+  );
+  assert.ok(!bound.includes(view.metadata.name) && !bound.includes(edit.metadata.name));
+  // config/rbac ships the same roles for the kustomize install.
+  const shipped = manifests(
+    await readFile(join(repoRoot, 'config', 'rbac', 'aggregate_to_default_roles.yaml'), 'utf8'),
+  );
+  assert.deepEqual(shipped.map(rulesOf), [rulesOf(view), rulesOf(edit)]);
+  const off = await render('--set', 'rbac.aggregateToDefaultRoles=false');
+  assert.deepEqual(
+    only(off, 'ClusterRole').map((r) => r.metadata.name),
+    ['svo-stateful-volume-operator-manager', 'svo-stateful-volume-operator-metrics-reader'],
+  );
+});
+
+test('the memory limit: 512Mi over a request of 192Mi, the same in config/manager', async () => {
+  const [manager] = podSpec(one(await render(), 'Deployment')).containers;
+  const [kustomize] = podSpec(await configManager('manager.yaml')).containers;
+  assert.ok(manager && kustomize);
+  assert.deepEqual(manager.resources, {
+    requests: { cpu: '50m', memory: '192Mi' },
+    limits: { memory: '512Mi' },
+  });
+  assert.deepEqual(kustomize.resources, manager.resources);
+  const set = podSpec(one(await render('--set', 'resources.limits.memory=1Gi'), 'Deployment')).containers[0];
+  assert.equal(set?.resources?.limits?.memory, '1Gi');
 });

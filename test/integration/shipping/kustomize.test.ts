@@ -167,9 +167,9 @@ test('kubectl apply -k: an overlay renames it, the server accepts it, and the op
     const leases = { namespace: 'kube-node-lease', name: `stateful-volume-operator-node-leases-${ns}` };
     await rbac.deleteNamespacedRoleBinding(leases).catch(() => undefined);
     await rbac.deleteNamespacedRole(leases).catch(() => undefined);
-    await rbac
-      .deleteClusterRole({ name: `stateful-volume-operator-metrics-reader-${ns}` })
-      .catch(() => undefined);
+    for (const role of ['metrics-reader', 'view', 'edit']) {
+      await rbac.deleteClusterRole({ name: `stateful-volume-operator-${role}-${ns}` }).catch(() => undefined);
+    }
   });
   await apply(
     docs.filter((d) => d.kind !== 'CustomResourceDefinition'),

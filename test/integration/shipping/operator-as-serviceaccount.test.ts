@@ -57,6 +57,9 @@ test('the operator runs with only the chart’s ServiceAccount: caches sync, it 
       `watchNamespaces={${watched}}`,
       '--set',
       'replicaCount=1',
+      // The suite installs the CRDs (ensureCrds); a release may not take them over here.
+      '--set',
+      'crds.enabled=false',
     ]),
     'helm install',
   );
