@@ -955,12 +955,20 @@ export interface FailoverGroupSpec {
 }
 
 /**
- * Healthy: running in the preferred zone with every standby in sync; Degraded: running, but a node,
- * zone or standby is unhealthy; FailingOver: a failover is in progress; FailedOver: running in a
- * zone other than the preferred one after a zone failover.
+ * Healthy: running in the preferred zone, every pod of the workload Ready (the Ready condition is
+ * True); Pending: no node or zone is unhealthy, but the workload is not found or not every pod is
+ * Ready yet (see the Ready condition); Degraded: a node, zone or standby is unhealthy; FailingOver:
+ * a failover is in progress; FailedOver: running in a zone other than the preferred one after a
+ * zone failover.
  */
 export type FailoverGroupPhase = (typeof failoverGroupPhaseValues)[number];
-export const failoverGroupPhaseValues = ['Healthy', 'Degraded', 'FailingOver', 'FailedOver'] as const;
+export const failoverGroupPhaseValues = [
+  'Pending',
+  'Healthy',
+  'Degraded',
+  'FailingOver',
+  'FailedOver',
+] as const;
 
 /**
  * What triggered it: NodeFailure, ZoneFailure, Manual (a person asked) or Failback (back to the
@@ -1024,9 +1032,11 @@ export interface FencedNode {
 /** The state of the group as last observed by the operator. */
 export interface FailoverGroupStatus {
   /**
-   * Healthy: running in the preferred zone with every standby in sync; Degraded: running, but a
-   * node, zone or standby is unhealthy; FailingOver: a failover is in progress; FailedOver: running
-   * in a zone other than the preferred one after a zone failover.
+   * Healthy: running in the preferred zone, every pod of the workload Ready (the Ready condition is
+   * True); Pending: no node or zone is unhealthy, but the workload is not found or not every pod is
+   * Ready yet (see the Ready condition); Degraded: a node, zone or standby is unhealthy;
+   * FailingOver: a failover is in progress; FailedOver: running in a zone other than the preferred
+   * one after a zone failover.
    */
   phase?: FailoverGroupPhase;
   /** The zone the workload and the primary replicas are in. */
