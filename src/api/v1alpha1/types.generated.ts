@@ -783,19 +783,6 @@ export interface BackupError {
   message?: string;
 }
 
-/** A retention rule of the policy. */
-export type RetentionTier = (typeof retentionTierValues)[number];
-export const retentionTierValues = [
-  'Last',
-  'Hourly',
-  'Daily',
-  'Weekly',
-  'Monthly',
-  'Yearly',
-  'Newest',
-  'Failed',
-] as const;
-
 /** The state of the backup as last observed by the operator. */
 export interface VolumeBackupStatus {
   /**
@@ -823,11 +810,6 @@ export interface VolumeBackupStatus {
   readyAt?: string;
   /** Why the backup failed. */
   error?: BackupError;
-  /**
-   * The retention rules of the policy that currently keep this backup. Empty for a Ready backup of
-   * a policy means it will be deleted at the next pruning.
-   */
-  retainedBy?: RetentionTier[];
 }
 
 /** The StatefulVolumes of the group, in this namespace. Set exactly one of selector or names. */
