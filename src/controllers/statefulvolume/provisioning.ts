@@ -87,16 +87,20 @@ export class ProvisioningFailures {
   async observe(mgr: Manager, claim: ClaimOutcome, cls: ClassCheck): Promise<PendingObservation> {
     const wait = pendingWait(claim, cls);
     const c = claim.kind === 'present' ? claim.claim : undefined;
-    const uid = c?.metadata.uid;
-    if (wait !== 'provisioner' || c === undefined || uid === undefined) {
-      if (uid !== undefined) this.seen.delete(uid);
+    if (wait !== 'provisioner' || c === undefined) {
+      this.seen.delete(c?.metadata.uid ?? '');
       return { pending: wait === 'consumer' ? { kind: 'consumer' } : undefined };
     }
+    return this.provisionerVerdict(mgr, c);
+  }
+
+  /** Nothing for a claim younger than the grace period; the remembered or a fresh reading after it. */
+  private async provisionerVerdict(mgr: Manager, c: Claim): Promise<PendingObservation> {
     const now = mgr.clock.now().getTime();
-    const created = Date.parse(String(c.metadata.creationTimestamp ?? '')) || now;
+    const created = Date.parse(c.metadata.creationTimestamp ?? '') || now;
     if (now - created < graceMs)
       return { pending: { kind: 'provisioner' }, recheckInMs: created + graceMs - now };
-    const last = this.seen.get(uid);
+    const last = this.seen.get(c.metadata.uid ?? '');
     const fresh =
       last !== undefined && now - last.checkedAt < intervalMs ? last : await this.read(mgr, c, now);
     return {

@@ -74,7 +74,7 @@ test("a claim the provisioner refuses shows the provisioner's reason, with one W
   );
   const ready = readyOf(refused);
   assert.equal(ready?.status, 'False');
-  assert.match(ready?.message ?? '', /claim shared .*MULTI_NODE_MULTI_WRITER is not supported/);
+  assert.match(ready.message ?? '', /claim shared .*MULTI_NODE_MULTI_WRITER is not supported/);
   assert.equal(refused.status?.phase, 'Provisioning');
 
   const warnings = await eventually('a ProvisioningFailed Warning on the volume', async () => {
@@ -82,7 +82,7 @@ test("a claim the provisioner refuses shows the provisioner's reason, with one W
     return found.length > 0 ? found : false;
   });
   assert.equal(warnings[0]?.type, 'Warning');
-  assert.match(warnings[0]?.message ?? '', /MULTI_NODE_MULTI_WRITER/);
+  assert.match(warnings[0].message ?? '', /MULTI_NODE_MULTI_WRITER/);
   // The claim stays refused and the Events are read again; the same message is not recorded again.
   await sleep(35_000);
   const later = await volumeEvents(client, ns, 'shared', 'ProvisioningFailed');
