@@ -80,8 +80,9 @@ export const namespacedRules: readonly PolicyRule[] = [
   },
   // Attachment follows the pod that mounts a claim; failover evicts pods stuck on a fenced node.
   { apiGroups: [''], resources: ['pods'], verbs: [...cached, 'delete'] },
-  // Every decision the operator takes is recorded as an Event on the object it concerns.
-  { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+  // Every decision the operator takes is recorded as an Event on the object it concerns. A claim left Pending
+  // has its ProvisioningFailed Events listed (filtered by the claim's uid) to say why the provisioner refuses it.
+  { apiGroups: [''], resources: ['events'], verbs: ['list', 'create', 'patch'] },
   // Backups are CSI VolumeSnapshots the operator creates and deletes when retention says so.
   {
     apiGroups: ['snapshot.storage.k8s.io'],

@@ -182,10 +182,11 @@ const status = object(
   'The state of the group as last observed by the operator.',
   {
     phase: string(
-      'Healthy: running in the preferred zone with every standby in sync; Degraded: running, but a node, zone or ' +
-        'standby is unhealthy; FailingOver: a failover is in progress; FailedOver: running in a zone other than the ' +
-        'preferred one after a zone failover.',
-      { enum: ['Healthy', 'Degraded', 'FailingOver', 'FailedOver'], tsName: 'FailoverGroupPhase' },
+      'Healthy: running in the preferred zone, every pod of the workload Ready (the Ready condition is True); ' +
+        'Pending: no node or zone is unhealthy, but the workload is not found or not every pod is Ready yet (see ' +
+        'the Ready condition); Degraded: a node, zone or standby is unhealthy; FailingOver: a failover is in ' +
+        'progress; FailedOver: running in a zone other than the preferred one after a zone failover.',
+      { enum: ['Pending', 'Healthy', 'Degraded', 'FailingOver', 'FailedOver'], tsName: 'FailoverGroupPhase' },
     ),
     activeZone: string('The zone the workload and the primary replicas are in.', { maxLength: 63 }),
     conditions: conditions(conditionTypes),

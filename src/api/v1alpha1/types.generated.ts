@@ -783,19 +783,6 @@ export interface BackupError {
   message?: string;
 }
 
-/** A retention rule of the policy. */
-export type RetentionTier = (typeof retentionTierValues)[number];
-export const retentionTierValues = [
-  'Last',
-  'Hourly',
-  'Daily',
-  'Weekly',
-  'Monthly',
-  'Yearly',
-  'Newest',
-  'Failed',
-] as const;
-
 /** The state of the backup as last observed by the operator. */
 export interface VolumeBackupStatus {
   /**
@@ -823,11 +810,6 @@ export interface VolumeBackupStatus {
   readyAt?: string;
   /** Why the backup failed. */
   error?: BackupError;
-  /**
-   * The retention rules of the policy that currently keep this backup. Empty for a Ready backup of
-   * a policy means it will be deleted at the next pruning.
-   */
-  retainedBy?: RetentionTier[];
 }
 
 /** The StatefulVolumes of the group, in this namespace. Set exactly one of selector or names. */
@@ -955,12 +937,20 @@ export interface FailoverGroupSpec {
 }
 
 /**
- * Healthy: running in the preferred zone with every standby in sync; Degraded: running, but a node,
- * zone or standby is unhealthy; FailingOver: a failover is in progress; FailedOver: running in a
- * zone other than the preferred one after a zone failover.
+ * Healthy: running in the preferred zone, every pod of the workload Ready (the Ready condition is
+ * True); Pending: no node or zone is unhealthy, but the workload is not found or not every pod is
+ * Ready yet (see the Ready condition); Degraded: a node, zone or standby is unhealthy; FailingOver:
+ * a failover is in progress; FailedOver: running in a zone other than the preferred one after a
+ * zone failover.
  */
 export type FailoverGroupPhase = (typeof failoverGroupPhaseValues)[number];
-export const failoverGroupPhaseValues = ['Healthy', 'Degraded', 'FailingOver', 'FailedOver'] as const;
+export const failoverGroupPhaseValues = [
+  'Pending',
+  'Healthy',
+  'Degraded',
+  'FailingOver',
+  'FailedOver',
+] as const;
 
 /**
  * What triggered it: NodeFailure, ZoneFailure, Manual (a person asked) or Failback (back to the
@@ -1024,9 +1014,11 @@ export interface FencedNode {
 /** The state of the group as last observed by the operator. */
 export interface FailoverGroupStatus {
   /**
-   * Healthy: running in the preferred zone with every standby in sync; Degraded: running, but a
-   * node, zone or standby is unhealthy; FailingOver: a failover is in progress; FailedOver: running
-   * in a zone other than the preferred one after a zone failover.
+   * Healthy: running in the preferred zone, every pod of the workload Ready (the Ready condition is
+   * True); Pending: no node or zone is unhealthy, but the workload is not found or not every pod is
+   * Ready yet (see the Ready condition); Degraded: a node, zone or standby is unhealthy;
+   * FailingOver: a failover is in progress; FailedOver: running in a zone other than the preferred
+   * one after a zone failover.
    */
   phase?: FailoverGroupPhase;
   /** The zone the workload and the primary replicas are in. */

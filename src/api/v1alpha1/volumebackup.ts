@@ -1,7 +1,7 @@
 // VolumeBackup: one point-in-time backup of a StatefulVolume, kept as a
 // VolumeSnapshot of its primary claim.
 import { conditions, objectName, observedGeneration, quantity, time } from './common.js';
-import { array, integer, object, required, string, type KindDefinition } from './schema.js';
+import { integer, object, required, string, type KindDefinition } from './schema.js';
 
 const spec = object(
   'Which volume to back up. Immutable: a backup is a fact about the past; create a new VolumeBackup instead.',
@@ -31,11 +31,6 @@ const spec = object(
     ],
   },
 );
-
-const retentionTier = string('A retention rule of the policy.', {
-  enum: ['Last', 'Hourly', 'Daily', 'Weekly', 'Monthly', 'Yearly', 'Newest', 'Failed'],
-  tsName: 'RetentionTier',
-});
 
 const conditionTypes = {
   Ready: 'the snapshot is ready to restore from',
@@ -70,12 +65,6 @@ const status = object(
         message: string('What went wrong, for people.', { maxLength: 32768 }),
       },
       { tsName: 'BackupError' },
-    ),
-    retainedBy: array(
-      'The retention rules of the policy that currently keep this backup. Empty for a Ready backup of a policy ' +
-        'means it will be deleted at the next pruning.',
-      retentionTier,
-      { listType: 'set', maxItems: 8 },
     ),
   },
   { tsName: 'VolumeBackupStatus' },

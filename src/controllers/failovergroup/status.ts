@@ -105,7 +105,7 @@ function conditionsFor(
   const { fg, view, now } = input;
   const gen = fg.metadata.generation;
   let conds: Condition[] = fg.status?.conditions ?? [];
-  const ready = view.workloadFound && view.pods.length > 0 && view.pods.every(isPodReady);
+  const ready = workloadReady(view);
   conds = setCondition(
     conds,
     ready
@@ -195,15 +195,32 @@ function mergeFailovers(
   return { last, history };
 }
 
-function phaseOf(
-  last: FailoverRecord | undefined,
-  degraded: string | undefined,
-  zone: string | undefined,
-  preferred: string | undefined,
-): FailoverGroupStatus['phase'] {
+/** What the phase is made from: the newest failover, the Degraded message, the zones, and Ready. */
+export interface PhaseInput {
+  readonly last: FailoverRecord | undefined;
+  readonly degraded: string | undefined;
+  readonly zone: string | undefined;
+  readonly preferred: string | undefined;
+  /** The Ready condition's status: every pod of the workload found and Ready. */
+  readonly ready: boolean;
+}
+
+/**
+ * Pure. A failover in progress, then a group left in another zone, then a
+ * node or zone problem win; otherwise the phase is Healthy only when Ready is
+ * True, so the two never disagree: a workload missing or not Ready yet is Pending.
+ */
+export function phaseOf(input: PhaseInput): FailoverGroupStatus['phase'] {
+  const { last, degraded, zone, preferred, ready } = input;
   if (last !== undefined && last.completedAt === undefined) return 'FailingOver';
   if (movesZone(last) && zone !== undefined && zone !== preferred) return 'FailedOver';
-  return degraded !== undefined ? 'Degraded' : 'Healthy';
+  if (degraded !== undefined) return 'Degraded';
+  return ready ? 'Healthy' : 'Pending';
+}
+
+/** Ready: the workload exists and every one of its pods is Ready. */
+function workloadReady(view: GroupView): boolean {
+  return view.workloadFound && view.pods.length > 0 && view.pods.every(isPodReady);
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
@@ -243,7 +260,7 @@ export function computeStatus(input: StatusInput): FailoverGroupStatus {
   const refusal = refusalOf(input);
   const degraded = refusal?.message ?? degradedMessage(view);
   const zone = activeZone(view) ?? prior.activeZone;
-  const phase = phaseOf(last, degraded, zone, fg.spec.zones[0]);
+  const phase = phaseOf({ last, degraded, zone, preferred: fg.spec.zones[0], ready: workloadReady(view) });
   return {
     phase,
     ...optional('activeZone', zone),

@@ -12,6 +12,7 @@ import type { Manager } from '../../runtime/manager.js';
 import type { InformerEvent } from '../../runtime/informer.js';
 import { failoverGroupType } from '../kinds.js';
 import { claimNameOf } from './claim.js';
+import { ProvisioningFailures } from './provisioning.js';
 import { reconcileStatefulVolume } from './reconcile.js';
 import { statefulVolumeType, volumeBackupType } from './types.js';
 
@@ -136,6 +137,7 @@ function clusterWatches(volumes: Volumes): WatchSpec[] {
 export function registerStatefulVolume(mgr: Manager, config: Pick<OperatorConfig, 'concurrency'>): void {
   const volumes: Volumes = (namespace, match) =>
     mgr.cache.list<StatefulVolume>(statefulVolumeType, namespace, match).map(objectKey);
+  const failures = new ProvisioningFailures();
   mgr.add({
     name: 'statefulvolume',
     forType: statefulVolumeType,
@@ -146,6 +148,6 @@ export function registerStatefulVolume(mgr: Manager, config: Pick<OperatorConfig
       ...promotionWatches(volumes),
     ],
     concurrency: config.concurrency,
-    reconcile: (req) => reconcileStatefulVolume(mgr, req),
+    reconcile: (req) => reconcileStatefulVolume(mgr, req, failures),
   });
 }

@@ -12,6 +12,7 @@ import { ensureFinalizer, finalize } from './finalizer.js';
 import { followConsumer } from './follow.js';
 import { placeReplicas } from './place.js';
 import { followPromotion, type PromotionOutcome } from './promote.js';
+import type { PendingObservation, ProvisioningFailures } from './provisioning.js';
 import { resolveSource } from './resolve-source.js';
 import { ensureStandbys, type StandbyOutcome } from './standbys.js';
 import { computeStatus, newProblems } from './status.js';
@@ -25,7 +26,11 @@ const promotionPollMs = 1_000;
 /** How often a claim the API server refused (quota, admission) is tried again. */
 const refusedRetryMs = 30_000;
 
-export async function reconcileStatefulVolume(mgr: Manager, req: ReconcileRequest): Promise<Result> {
+export async function reconcileStatefulVolume(
+  mgr: Manager,
+  req: ReconcileRequest,
+  failures: ProvisioningFailures,
+): Promise<Result> {
   // 1. Fetch; a volume being deleted releases or deletes its claims, then lets go.
   const found = mgr.cache.get<StatefulVolume>(statefulVolumeType, req.namespace, req.name);
   if (found === undefined) return done;
@@ -46,6 +51,8 @@ export async function reconcileStatefulVolume(mgr: Manager, req: ReconcileReques
   if (claim.kind === 'created') return done;
   const none: ResizeState = { kind: 'none' };
   const resize = claim.kind === 'present' ? await ensureSize(mgr, vol, claim.claim, storageClass) : none;
+  // What a Pending claim waits for: its first pod, or a provisioner that may have refused it.
+  const pending = await failures.observe(mgr, claim, storageClass);
   // 5. One standby per remaining zone, filled from the newest Ready backup; left as they are while promoting.
   const primaryBound = claim.kind === 'present' && claim.claim.status?.phase === 'Bound' && !promotion.frozen;
   const standbys = await ensureStandbys(mgr, vol, placement, primaryBound);
@@ -54,13 +61,13 @@ export async function reconcileStatefulVolume(mgr: Manager, req: ReconcileReques
   // 7. Status, written once and only when it changed; a Warning for each new problem.
   const status = computeStatus(
     vol,
-    { claim, resize, placement, standbys, promotion, ...following },
+    { claim, resize, placement, standbys, promotion, pending: pending.pending, ...following },
     mgr.clock.now(),
   );
   for (const p of newProblems(vol.status?.conditions, status.conditions ?? []))
     mgr.recorder.warning(vol, p.reason, p.message);
   await writeStatus(mgr.client, statefulVolumeType, vol, status, mgr.cache);
-  return nextLook(resize, claim, standbys, promotion);
+  return nextLook(resize, claim, standbys, promotion, pending);
 }
 
 function nextLook(
@@ -68,11 +75,14 @@ function nextLook(
   claim: ClaimOutcome,
   standbys: StandbyOutcome,
   promotion: PromotionOutcome,
+  pending: PendingObservation,
 ): Result {
   // A rebind in progress is looked at closely; the group waits on it.
   if (promotion.busy) return requeueAfter(promotionPollMs);
   if (promotion.retry) return requeueAfter(refusedRetryMs / 2);
   if (resize.kind === 'resizing') return requeueAfter(resizePollMs);
   // A quota raised or a policy relaxed sends no event to this controller: try again now and then.
-  return claim.kind === 'failed' || standbys.problem !== undefined ? requeueAfter(refusedRetryMs) : done;
+  if (claim.kind === 'failed' || standbys.problem !== undefined) return requeueAfter(refusedRetryMs);
+  // The provisioner's Events on a Pending claim wake nothing here either.
+  return pending.recheckInMs !== undefined ? requeueAfter(Math.max(pending.recheckInMs, 1_000)) : done;
 }

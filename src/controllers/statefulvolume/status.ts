@@ -14,11 +14,14 @@ import type { ClaimOutcome } from './ensure-claim.js';
 import type { ResizeState } from './expand.js';
 import { describeProblem, type Placement } from './placement.js';
 import type { PromotionOutcome } from './promote.js';
+import type { PendingClaim } from './provisioning.js';
 import type { StandbyOutcome } from './standbys.js';
 
 export const reasons = {
   ClaimBound: 'ClaimBound',
   ClaimPending: 'ClaimPending',
+  WaitingForFirstConsumer: 'WaitingForFirstConsumer',
+  ProvisioningFailed: 'ProvisioningFailed',
   AdoptionRefused: 'AdoptionRefused',
   Expanding: 'Expanding',
   NotResizing: 'NotResizing',
@@ -44,13 +47,42 @@ export interface Observation {
   readonly mounted: boolean;
   /** A FailoverGroup's promotion this volume follows or followed last; absent in passes that did not look. */
   readonly promotion?: PromotionOutcome;
+  /** What a Pending primary claim waits for; absent when it is not Pending or nobody looked. */
+  readonly pending?: PendingClaim;
 }
 
 function isBound(claim: ClaimOutcome): boolean {
   return claim.kind === 'present' && claim.claim.status?.phase === 'Bound';
 }
 
-export function provisioned(claim: ClaimOutcome): ConditionUpdate {
+function pendingCondition(claim: ClaimOutcome, pending: PendingClaim | undefined): ConditionUpdate {
+  const type = types.Provisioned;
+  const name = claim.kind === 'present' ? (claim.claim.metadata.name ?? '') : '';
+  if (pending?.kind === 'consumer') {
+    return {
+      type,
+      status: 'False',
+      reason: reasons.WaitingForFirstConsumer,
+      message: `The StorageClass binds on first use: claim ${name} is provisioned when the first pod that mounts it is scheduled.`,
+    };
+  }
+  if (pending?.kind === 'failed') {
+    return {
+      type,
+      status: 'False',
+      reason: reasons.ProvisioningFailed,
+      message: `The provisioner cannot create a volume for claim ${name} and keeps retrying: ${pending.message}`,
+    };
+  }
+  return {
+    type,
+    status: 'False',
+    reason: reasons.ClaimPending,
+    message: 'Waiting for the claim to be bound.',
+  };
+}
+
+export function provisioned(claim: ClaimOutcome, pending?: PendingClaim): ConditionUpdate {
   const type = types.Provisioned;
   // One reason for every refusal, so alerts can match it; the message names the mismatch.
   if (claim.kind === 'refused') {
@@ -61,12 +93,7 @@ export function provisioned(claim: ClaimOutcome): ConditionUpdate {
   }
   if (isBound(claim))
     return { type, status: 'True', reason: reasons.ClaimBound, message: 'The claim is bound.' };
-  return {
-    type,
-    status: 'False',
-    reason: reasons.ClaimPending,
-    message: 'Waiting for the claim to be bound.',
-  };
+  return pendingCondition(claim, pending);
 }
 
 export function resizing(resize: ResizeState): ConditionUpdate {
@@ -199,7 +226,7 @@ function primaryReplica(vol: StatefulVolume, obs: Observation): ReplicaStatus {
 
 function conditionsOf(vol: StatefulVolume, obs: Observation, now: Date): Condition[] {
   const gen = vol.metadata.generation;
-  const prov = provisioned(obs.claim);
+  const prov = provisioned(obs.claim, obs.pending);
   const inSync = replicasInSync(obs);
   let list = vol.status?.conditions;
   const updates = [ready(prov, inSync), prov, inSync, resizing(obs.resize), attached(obs)];
@@ -250,13 +277,20 @@ function promotionOf(vol: StatefulVolume, obs: Observation): Pick<StatefulVolume
   return promotion !== undefined ? { promotion } : {};
 }
 
-/** The non-True conditions whose reason changed since the last status: each is worth one Warning Event. */
+/** Problems whose message carries news of its own: a new message is worth a new Warning. */
+const byMessage = new Set<string>([reasons.ProvisioningFailed]);
+
+/**
+ * The non-True conditions whose reason changed since the last status (or, for
+ * a provisioner's refusal, whose message did): each is worth one Warning Event.
+ */
 export function newProblems(
   before: readonly Condition[] | undefined,
   after: readonly Condition[],
 ): { reason: string; message: string }[] {
   const quiet = new Set<string>([
     reasons.ClaimPending,
+    reasons.WaitingForFirstConsumer,
     reasons.NotResizing,
     reasons.WaitingForPrimary,
     reasons.NoConsumer,
@@ -266,7 +300,8 @@ export function newProblems(
   const out: { reason: string; message: string }[] = [];
   for (const c of after) {
     if (c.type === types.Ready || c.status === 'True' || quiet.has(c.reason)) continue;
-    if (before?.find((b) => b.type === c.type)?.reason === c.reason) continue;
+    const was = before?.find((b) => b.type === c.type);
+    if (was?.reason === c.reason && (!byMessage.has(c.reason) || was.message === c.message)) continue;
     out.push({ reason: c.reason, message: c.message ?? '' });
   }
   return out;

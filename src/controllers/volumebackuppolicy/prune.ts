@@ -1,9 +1,9 @@
 // Step: delete the policy's backups its retention rules no longer keep. The
 // verdicts come from selectRetention (retention.ts); this file maps
 // VolumeBackups to its input, carries out the deletions and says why in an
-// Event. planRetention is exported so the VolumeBackup controller can fill
-// status.retainedBy from the same rules without this controller writing the
-// status of objects it does not reconcile.
+// Event. The verdicts are not written on the backups: the VolumeBackup
+// controller is the only writer of their status, and keeping a per-backup list
+// of tiers current would rewrite most of a volume's backups after every run.
 import type { StatefulVolume } from '../../api/v1alpha1/types.generated.js';
 import type { Manager } from '../../runtime/manager.js';
 import {
@@ -128,9 +128,7 @@ export function pruneMessage(v: DeleteVerdict, b: Backup, retention: RetentionSe
     const keep = retention.keepFailed ?? DEFAULT_KEEP_FAILED;
     return `${head}: a Failed backup beyond the newest ${keep} failures (retention.keepFailed), failed long enough ago to have been seen.`;
   }
-  const was = b.status?.retainedBy?.filter((t) => t !== 'Newest' && t !== 'Failed') ?? [];
-  const previously = was.length > 0 ? `; it was kept by ${was.join(', ')}` : '';
-  return `${head}: no retention tier keeps it any more (${describeRules(retention)})${previously}.`;
+  return `${head}: no retention tier keeps it any more (${describeRules(retention)}).`;
 }
 
 /**

@@ -51,7 +51,7 @@ export interface RetentionInput {
   readonly failedRetentionSeconds?: number;
 }
 
-/** The values of VolumeBackup status.retainedBy (the API's RetentionTier), in this order. */
+/** The rules a kept backup can be kept by, in this order (named in logs and tests, not in any status). */
 export const retentionTiers = [
   'Last',
   'Hourly',
@@ -82,7 +82,7 @@ interface Named {
 
 export type KeepVerdict = Named & {
   readonly action: 'keep';
-  /** For status.retainedBy: the rules that keep it ('Newest' for the newest Ready, 'Failed' for failures). */
+  /** The rules that keep it ('Newest' for the newest Ready, 'Failed' for failures). */
   readonly retainedBy: readonly RetentionTier[];
   /** Why it is kept regardless of the rules; empty when only retainedBy keeps it. */
   readonly protectedBy: readonly ProtectionReason[];

@@ -4,20 +4,22 @@
 // request it makes is authorised as the ServiceAccount in the cluster.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
-import { load } from 'js-yaml';
-import type { StatefulVolume } from '../../../src/api/v1alpha1/types.generated.js';
-import { statefulVolumeType } from '../../../src/controllers/statefulvolume/types.js';
-import { immediateStorageClassName } from '../../support/claims.js';
+import type {
+  FailoverGroup,
+  StatefulVolume,
+  VolumeBackup,
+} from '../../../src/api/v1alpha1/types.generated.js';
+import { failoverGroupType } from '../../../src/controllers/kinds.js';
+import { statefulVolumeType, volumeBackupType } from '../../../src/controllers/statefulvolume/types.js';
 import { ensureCrds } from '../../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig, testKubeconfigPath } from '../../support/kube.js';
 import { tokenIdentity } from '../../support/identity.js';
 import { metricValue, testClient, testName } from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
-import { chartDir, helm, ok, repoRoot } from './tools.js';
+import { chartDir, helm, kubectl, ok, repoRoot } from './tools.js';
 import { scrapeMetrics } from '../../support/metrics.js';
 import { freePort } from '../../support/operator-process.js';
 
@@ -108,33 +110,46 @@ test('the operator runs with only the chart’s ServiceAccount: caches sync, it 
     const text = await scrapeMetrics(metricsPort);
     return metricValue(text, 'leader_election_master_status', { name }) === 1;
   });
-  // The sample StatefulVolume, reconciled by this process with only the ServiceAccount's rights. Its
-  // class is switched to the immediate-binding one: a WaitForFirstConsumer claim binds only once a
-  // pod uses it, and this test has no pod.
-  const sample = load(
-    readFileSync(join(repoRoot, 'config/samples/storage_v1alpha1_statefulvolume.yaml'), 'utf8'),
-  ) as StatefulVolume;
+  // Every sample, applied as a person would, reconciled by this process with only the ServiceAccount's
+  // rights: the Postgres StatefulSet's pod mounts the StatefulVolume's claim, and the FailoverGroup that
+  // protects it becomes Ready (its phase Healthy) once that pod is Ready.
+  ok(
+    await kubectl([
+      'apply',
+      '--kubeconfig',
+      testKubeconfigPath(),
+      '--namespace',
+      watched,
+      '-k',
+      join(repoRoot, 'config/samples'),
+    ]),
+    'kubectl apply -k config/samples',
+  );
   const admin = testClient();
   t.after(() => {
     admin.close();
   });
-  await admin.create<StatefulVolume>(statefulVolumeType, {
-    ...sample,
-    metadata: { ...sample.metadata, namespace: watched },
-    spec: { ...sample.spec, storageClassName: immediateStorageClassName, size: '1Gi' },
-  });
-  // Its primary bound and its standby made: the sample asks for two replicas, and with no backup
-  // yet the standby is seeded empty, so Ready stays False with SeededEmpty (which is the truth).
-  await eventually(
-    'the sample StatefulVolume provisioned with its standby',
+  const group = await eventually(
+    'the sample FailoverGroup Ready and Healthy with the shipped workload',
     async () => {
-      const sv = await admin.get<StatefulVolume>(statefulVolumeType, watched, sample.metadata.name ?? '');
-      const provisioned = sv.status?.conditions?.some((c) => c.type === 'Provisioned' && c.status === 'True');
-      const inSync = sv.status?.conditions?.find((c) => c.type === 'ReplicasInSync');
-      return provisioned === true && inSync?.reason === 'SeededEmpty' && sv.status?.replicas?.length === 2;
+      const fg = await admin.get<FailoverGroup>(failoverGroupType, watched, 'postgres');
+      const ready = fg.status?.conditions?.find((c) => c.type === 'Ready');
+      return ready?.status === 'True' && fg.status?.phase === 'Healthy' ? fg : false;
     },
-    { timeoutMs: 90_000 },
+    { timeoutMs: 120_000 },
   );
+  assert.equal(group.status?.activeZone, 'zone-a');
+  const volume = await eventually('the sample StatefulVolume bound and mounted by postgres-0', async () => {
+    const sv = await admin.get<StatefulVolume>(statefulVolumeType, watched, 'postgres-data');
+    const provisioned = sv.status?.conditions?.some((c) => c.type === 'Provisioned' && c.status === 'True');
+    return provisioned === true && sv.status?.attachment?.pod === 'postgres-0' ? sv : false;
+  });
+  assert.equal(volume.status?.claimName, 'data-postgres-0');
+  assert.equal(volume.status.replicas?.length, 2, 'a primary and its standby');
+  await eventually('the on-demand sample backup Ready', async () => {
+    const b = await admin.get<VolumeBackup>(volumeBackupType, watched, 'postgres-data-before-upgrade');
+    return b.status?.phase === 'Ready';
+  });
   const text = await scrapeMetrics(metricsPort);
   assert.equal(
     metricValue(text, 'rest_client_requests_total', { code: '403' }),

@@ -262,6 +262,8 @@ export function allNamespacesAccess(ns: string, other: string): { can: Access[];
       },
       { verb: 'watch', resource: 'volumebackuppolicies', group: ownGroup },
       { verb: 'create', resource: 'events', namespace: ns },
+      // A Pending claim's ProvisioningFailed Events.
+      { verb: 'list', resource: 'events', namespace: ns },
       { verb: 'create', resource: 'leases', group: 'coordination.k8s.io', namespace: ns },
       { verb: 'update', resource: 'leases', group: 'coordination.k8s.io', namespace: ns },
       { verb: 'create', resource: 'volumesnapshots', group: 'snapshot.storage.k8s.io', namespace: ns },
@@ -307,6 +309,7 @@ export function watchedNamespaceAccess(home: string, watched: string): { can: Ac
       },
       { verb: 'list', resource: 'leases', group: 'coordination.k8s.io', namespace: 'kube-node-lease' },
       { verb: 'create', resource: 'events', namespace: watched },
+      { verb: 'list', resource: 'events', namespace: watched },
       { verb: 'update', resource: 'leases', group: 'coordination.k8s.io', namespace: home },
       { verb: 'patch', resource: 'nodes' },
       { verb: 'list', resource: 'persistentvolumes' },

@@ -3,11 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { durationPattern } from '../../../src/api/v1alpha1/volumebackuppolicy.js';
-import { retentionTierValues } from '../../../src/api/v1alpha1/types.generated.js';
 import {
   isRetentionError,
   parseMaxAge,
-  retentionTiers,
   selectRetention,
   type BackupInfo,
   type BackupPhase,
@@ -459,10 +457,6 @@ test('keepFailed defaults to 3, as in the CRD', () => {
     f3: 'keep Failed',
     f4: 'keep Failed',
   });
-});
-
-test('the retention tiers are the values of the API’s RetentionTier', () => {
-  assert.deepEqual([...retentionTiers], [...retentionTierValues]);
 });
 
 // ---------------------------------------------------------------------------------------------

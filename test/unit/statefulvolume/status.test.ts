@@ -21,6 +21,10 @@ const bound: ClaimOutcome = {
   kind: 'present',
   claim: { metadata: { name: 'db' }, status: { phase: 'Bound', capacity: { storage: '1Gi' } } },
 };
+const pendingClaim: ClaimOutcome = {
+  kind: 'present',
+  claim: { metadata: { name: 'db' }, status: { phase: 'Pending' } },
+};
 const onePrimary: Placement = { primaryZone: 'zone-a', standbyZones: [], problems: [] };
 const twoZones: Placement = { primaryZone: 'zone-a', standbyZones: ['zone-b'], problems: [] };
 const noStandbys: StandbyOutcome = { create: [], remove: [], replicas: [], outOfSync: 0, seededEmpty: false };
@@ -44,6 +48,24 @@ const cases: Case[] = [
   {
     name: 'A claim just created is provisioning',
     obs: { claim: { kind: 'created' } },
+    phase: 'Provisioning',
+    condition: ['Provisioned', 'False', 'ClaimPending'],
+  },
+  {
+    name: 'A Pending claim of a WaitForFirstConsumer class waits for its first pod, on Ready too',
+    obs: { claim: pendingClaim, pending: { kind: 'consumer' } },
+    phase: 'Provisioning',
+    condition: ['Ready', 'False', 'WaitingForFirstConsumer'],
+  },
+  {
+    name: 'A claim the provisioner refuses says so on Ready',
+    obs: { claim: pendingClaim, pending: { kind: 'failed', message: 'access mode not supported' } },
+    phase: 'Provisioning',
+    condition: ['Ready', 'False', 'ProvisioningFailed'],
+  },
+  {
+    name: 'A Pending claim the provisioner has not refused is just pending',
+    obs: { claim: pendingClaim, pending: { kind: 'provisioner' } },
     phase: 'Provisioning',
     condition: ['Provisioned', 'False', 'ClaimPending'],
   },
@@ -171,4 +193,27 @@ test('A problem is reported once: again only when its reason changes', () => {
   assert.deepEqual(newProblems(first.conditions, second.conditions ?? []), []);
   const fixed = computeStatus({ ...vol, status: second }, base, now);
   assert.deepEqual(newProblems(second.conditions, fixed.conditions ?? []), []);
+});
+
+test("The provisioner's refusal is a Warning once per distinct message; waiting for a pod is none", () => {
+  const refused = (message: string): Partial<Observation> => ({
+    claim: pendingClaim,
+    pending: { kind: 'failed', message },
+  });
+  const first = computeStatus(vol, { ...base, ...refused('too big') }, now);
+  const warned = newProblems(undefined, first.conditions ?? []);
+  assert.deepEqual(
+    warned.map((p) => p.reason),
+    ['ProvisioningFailed'],
+  );
+  assert.match(warned[0]?.message ?? '', /claim db .*: too big$/);
+  const same = computeStatus({ ...vol, status: first }, { ...base, ...refused('too big') }, now);
+  assert.deepEqual(newProblems(first.conditions, same.conditions ?? []), []);
+  const other = computeStatus({ ...vol, status: same }, { ...base, ...refused('no such mode') }, now);
+  assert.deepEqual(
+    newProblems(same.conditions, other.conditions ?? []).map((p) => p.reason),
+    ['ProvisioningFailed'],
+  );
+  const consumer = computeStatus(vol, { ...base, claim: pendingClaim, pending: { kind: 'consumer' } }, now);
+  assert.deepEqual(newProblems(undefined, consumer.conditions ?? []), []);
 });

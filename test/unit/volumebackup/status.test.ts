@@ -67,11 +67,6 @@ test('a failure records the error and keeps what the backup had recorded', () =>
   assert.equal(s.conditions?.[0]?.reason, 'DeadlineExceeded');
 });
 
-test('fields other controllers write, such as retainedBy, are kept', () => {
-  const s = computeStatus(backup({ retainedBy: ['Daily'] }), inProgress, facts, now);
-  assert.deepEqual(s.retainedBy, ['Daily']);
-});
-
 const pending = (reason: string): VolumeBackupStatus => ({
   phase: 'Pending',
   conditions: [{ type: 'Ready', status: 'False', reason, message: `${reason}.`, lastTransitionTime: 'x' }],
