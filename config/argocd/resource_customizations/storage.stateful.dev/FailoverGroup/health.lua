@@ -68,6 +68,13 @@ local function workloadNote(c)
   return ""
 end
 
+-- The operator's phase is Pending whenever Ready is False outside a failover;
+-- when only the workload is missing or not Ready, the failover machinery is
+-- ready and the workload (often a later sync wave) has its own health.
+local function waitsOnWorkloadOnly(phase, c)
+  return phase == "Pending" and c.Ready ~= nil and c.Ready.status == "False" and workloadOnly[c.Ready.reason] == true
+end
+
 local function failingOver(hs, c, zone)
   local d = degradedBy(c)
   if d ~= nil and not clearsByItself[d.reason] then
@@ -123,9 +130,13 @@ local function health(o)
     hs.message = "Degraded, active zone " .. zone .. "; " .. describe(d)
     return hs
   end
-  if phase == "Healthy" or phase == "Degraded" then
+  if phase == "Healthy" or phase == "Degraded" or waitsOnWorkloadOnly(phase, c) then
     hs.status = "Healthy"
     hs.message = "Healthy, active zone " .. zone .. workloadNote(c)
+    return hs
+  end
+  if phase == "Pending" and c.Ready ~= nil then
+    hs.message = "Pending, active zone " .. zone .. "; " .. describe(c.Ready)
     return hs
   end
   hs.message = "Phase " .. phase .. ", active zone " .. zone
