@@ -10,6 +10,7 @@ import type { Manager } from '../../runtime/manager.js';
 import { defaultFencingPolicy, type FencingPolicy } from './consent.js';
 import type { FencingContext } from './fence-step.js';
 import { Heartbeats, nodeLeaseNamespace } from './heartbeats.js';
+import { FailureNotices } from './notices.js';
 import { reconcileFailoverGroup } from './reconcile.js';
 import { ShutdownSightings } from './shutdown.js';
 import { statefulVolumeType } from '../kinds.js';
@@ -33,6 +34,7 @@ export function registerFailoverGroup(
       watchedRenewalAt: heartbeats.watchedRenewalAt(node),
       seenAt: (c) => sightings.seenAt(node, c),
     }),
+    notices: new FailureNotices(),
   };
   const allGroups = (): string[] => mgr.cache.list<FailoverGroup>(failoverGroupType).map(objectKey);
   const groupsIn = (obj: KubeObject): string[] =>

@@ -8,6 +8,7 @@ import type { Manager } from '../../runtime/manager.js';
 import { fencingConsent, type FencingPolicy, type FencingRefusalReason } from './consent.js';
 import { detachVolumes, evictPods, isFencedBy, taintNode } from './fence.js';
 import { nodesToFence, type NodeVerdict } from './health.js';
+import type { FailureNotices } from './notices.js';
 import type { GroupView } from './observe.js';
 import type { ShutdownInput } from './shutdown.js';
 
@@ -28,6 +29,8 @@ export interface FenceOutcome {
 export interface FencingContext {
   policy: FencingPolicy;
   evidence: (node: string) => Omit<ShutdownInput, 'node'>;
+  /** Failures already told under action Notify. */
+  notices: FailureNotices;
 }
 
 type FailedNode = NodeVerdict & { state: 'Failed' };
@@ -47,6 +50,21 @@ function failoverRecord(v: FailedNode, now: Date): FailoverRecord {
   };
 }
 
+/** Action Notify: a Warning for each node that failed since the last pass, nothing fenced. */
+function notify(
+  mgr: Manager,
+  fg: FailoverGroup,
+  failed: readonly FailedNode[],
+  notices: FailureNotices,
+): void {
+  const group = fg.metadata.uid ?? objectKey(fg);
+  for (const name of notices.untold(
+    group,
+    failed.map((v) => v.name),
+  ))
+    mgr.recorder.warning(fg, 'NodeFailed', `node ${name} failed; action is Notify, so nothing was fenced`);
+}
+
 export async function fenceFailedNodes(
   mgr: Manager,
   fg: FailoverGroup,
@@ -57,16 +75,14 @@ export async function fenceFailedNodes(
   const out: FenceOutcome = { fenced: [], started: [], refused: [] };
   const already = new Set((fg.status?.fencedNodes ?? []).map((n) => n.name));
   const owner = objectKey(fg);
-  for (const verdict of nodesToFence(view.report, view.groupNodes)) {
-    if (verdict.state !== 'Failed') continue;
-    if (fg.spec.nodeFailure?.action === 'Notify') {
-      mgr.recorder.warning(
-        fg,
-        'NodeFailed',
-        `node ${verdict.name} failed; action is Notify, so nothing was fenced`,
-      );
-      continue;
-    }
+  const failed = nodesToFence(view.report, view.groupNodes).filter(
+    (v): v is FailedNode => v.state === 'Failed',
+  );
+  if (fg.spec.nodeFailure?.action === 'Notify') {
+    notify(mgr, fg, failed, fencing.notices);
+    return out;
+  }
+  for (const verdict of failed) {
     const node = view.nodes.find((n) => n.metadata.name === verdict.name);
     if (node === undefined) continue;
     // Once our taint is on, the clean-up goes on whatever the confirmation does since.

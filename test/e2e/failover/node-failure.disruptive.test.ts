@@ -7,6 +7,7 @@
 // would, a second after its Lease went quiet.
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { FailoverGroup } from '../../../src/api/v1alpha1/types.generated.js';
 import { registerFailoverGroup } from '../../../src/controllers/failovergroup/controller.js';
@@ -44,7 +45,11 @@ interface Bed {
 }
 
 /** StatefulSet db Running, the FailoverGroup controller in this process, and group db over it. */
-async function groupOverDb(t: TestContext, prefix: string): Promise<Bed> {
+async function groupOverDb(
+  t: TestContext,
+  prefix: string,
+  spec: Partial<FailoverGroup['spec']> = {},
+): Promise<Bed> {
   const kc = loadTestKubeConfig();
   await ensureCrds(kc);
   const core = kc.makeApiClient(CoreV1Api);
@@ -63,7 +68,7 @@ async function groupOverDb(t: TestContext, prefix: string): Promise<Bed> {
   t.after(() => {
     client.close();
   });
-  await client.create<FailoverGroup>(failoverGroupType, failoverGroupFor(ns, 5));
+  await client.create<FailoverGroup>(failoverGroupType, failoverGroupFor(ns, 5, spec));
   const read = (): Promise<FailoverGroup> => client.get<FailoverGroup>(failoverGroupType, ns, 'db');
   return { kc, core, ns, node, client, running, read };
 }
@@ -193,4 +198,32 @@ test('a FailoverGroup deleted while its node is fenced lifts its taint and goes;
     'True',
     'the node is still down: the taint went with the group, not the node',
   );
+});
+
+test('with action Notify a dead node is told once in a Warning, however many passes see it, and nothing is fenced', async (t) => {
+  if (requireOwnCluster(t) === undefined) return;
+  const { core, ns, node, read } = await groupOverDb(t, 'fog-notify', {
+    nodeFailure: { detectionSeconds: 5, action: 'Notify' },
+  });
+  await eventually('the group Healthy', async () => (await read()).status?.phase === 'Healthy', {
+    timeoutMs: 60_000,
+  });
+  await failTestNode(node);
+  await confirmTestShutdown(node);
+  const nodeFailed = async (): Promise<{ count: number; events: number }> => {
+    const events = (await core.listNamespacedEvent({ namespace: ns })).items.filter(
+      (e) => e.reason === 'NodeFailed',
+    );
+    return { events: events.length, count: events.reduce((n, e) => n + (e.count ?? 1), 0) };
+  };
+  await eventually('a NodeFailed Warning', async () => (await nodeFailed()).events > 0, {
+    timeoutMs: 60_000,
+  });
+  // The group looks at a failed node every few seconds; each look used to repeat the Warning.
+  await sleep(20_000);
+  assert.deepEqual(await nodeFailed(), { events: 1, count: 1 }, 'one Warning, told once');
+  const taints = (await core.readNode({ name: node })).spec?.taints ?? [];
+  assert.ok(!taints.some((x) => x.key === outOfServiceTaint.key), 'Notify fences nothing');
+  const pod = await core.readNamespacedPod({ namespace: ns, name: 'db-0' });
+  assert.equal(pod.spec?.nodeName, node, 'its pod is left where it was, not force-deleted');
 });
