@@ -1,6 +1,7 @@
 // Wires a configured process: client, logger, metrics, manager, controllers,
 // signals. main.ts passes the product's controllers; tests pass their own.
 import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { LevelWithSilent } from 'pino';
@@ -12,6 +13,23 @@ import { Manager, type RunOutcome } from './runtime/manager.js';
 
 export const component = 'stateful-volume-operator';
 export const userAgent = `${component}/0.1.0`;
+
+/**
+ * The release in package.json, found from src/ (tsx) and from dist/src/ (the
+ * image) alike. Replaced by src/version.ts once that exists.
+ */
+function packageVersion(): string {
+  const load = createRequire(import.meta.url);
+  for (const path of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = load(path) as { name?: string; version?: string };
+      if (pkg.name === component && pkg.version !== undefined) return pkg.version;
+    } catch {
+      // not at this depth
+    }
+  }
+  return 'unknown';
+}
 
 export type Register = (mgr: Manager, config: OperatorConfig) => void;
 
@@ -34,7 +52,7 @@ export function createManager(config: OperatorConfig, log: Logger): Manager {
   return new Manager({
     client,
     log,
-    metrics: new Metrics(),
+    metrics: new Metrics({ version: packageVersion() }),
     component,
     namespaces: config.namespaces,
     ...(config.metricsAddress !== '0' ? { metricsAddress: config.metricsAddress } : {}),

@@ -51,6 +51,10 @@ export class KubeTransport {
   private agent: http.Agent | undefined;
   observer: RequestObserver | undefined;
 
+  get host(): string {
+    return this.server.host;
+  }
+
   constructor(
     private readonly kc: KubeConfig,
     private readonly opts: TransportOptions,
