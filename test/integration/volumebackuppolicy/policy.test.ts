@@ -395,6 +395,14 @@ test('keepLast 2 prunes the older Ready backups, keeps newer failures and never 
     }),
     Math.floor(at(3).getTime() / 1000) + 60,
   );
+  // Hourly with the default one-hour deadline: an hour between runs, the deadline, 5 minutes of lateness.
+  assert.equal(
+    metricValue(text, 'stateful_volume_operator_volumebackup_max_age_seconds', {
+      namespace: env.ns,
+      volume: 'a',
+    }),
+    3600 + 3600 + 300,
+  );
 });
 
 test('an on-demand backup is never pruned, however old and however strict the rules', async (t) => {
