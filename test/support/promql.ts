@@ -119,6 +119,17 @@ export async function exportedSeries(): Promise<ExportedSeries> {
   return { labels };
 }
 
+/** Whether (), {} and [] pair up outside strings. */
+function balanced(expr: string): boolean {
+  const open: string[] = [];
+  const pairs: Record<string, string> = { ')': '(', '}': '{', ']': '[' };
+  for (const c of expr.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, '""')) {
+    if (c === '(' || c === '{' || c === '[') open.push(c);
+    else if (c in pairs && open.pop() !== pairs[c]) return false;
+  }
+  return open.length === 0;
+}
+
 /**
  * What is wrong with an expression: names the operator does not export, matchers on labels its
  * series lack, and grouping labels none of the expression's series (nor the target) carry.
@@ -143,6 +154,9 @@ export function problemsOf(
     for (const l of s.matcherLabels)
       if (!labels.includes(l) && !targetLabels.includes(l)) problems.push(`${s.name} has no label ${l}`);
   }
+  if (!balanced(expr)) problems.push(`unbalanced brackets: ${expr}`);
+  // A range is taken of a series selector; of any other expression only as a subquery ([5m:]).
+  if (/\)\s*\[[^\]:]*\]/.test(expr)) problems.push(`a range of an expression needs a subquery: ${expr}`);
   for (const l of refs.groupingLabels)
     if (!available.has(l)) problems.push(`no series of the expression has the label ${l} it groups by`);
   return problems;

@@ -36,6 +36,14 @@ test('a misspelled name, a label a series lacks and a grouping label nobody has 
   assert.deepEqual(problemsOf('workqueue_depth{queue="x"}', exported), [
     'workqueue_depth has no label queue',
   ]);
+  assert.match(
+    problemsOf(
+      'increase(label_replace(workqueue_adds_total, "a", "$1", "name", "(.+)")[5m])',
+      exported,
+    ).join(),
+    /needs a subquery/,
+  );
+  assert.match(problemsOf('sum(rate(workqueue_adds_total[5m])', exported).join(), /unbalanced/);
   assert.deepEqual(problemsOf('sum by (verb) (rest_client_requests_total)', exported), [
     'no series of the expression has the label verb it groups by',
   ]);
