@@ -14,10 +14,7 @@ import { Manager, type RunOutcome } from './runtime/manager.js';
 export const component = 'stateful-volume-operator';
 export const userAgent = `${component}/0.1.0`;
 
-/**
- * The release in package.json, found from src/ (tsx) and from dist/src/ (the
- * image) alike. Replaced by src/version.ts once that exists.
- */
+/** The release in package.json, found from src/ (tsx) and from dist/src/ (the image) alike. */
 function packageVersion(): string {
   const load = createRequire(import.meta.url);
   for (const path of ['../package.json', '../../package.json']) {

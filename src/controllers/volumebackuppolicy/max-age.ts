@@ -10,13 +10,13 @@ import type { Policy } from './types.js';
 export const LATENESS_ALLOWANCE_SECONDS = MAX_REQUEUE_MS / 1000;
 
 /**
- * The largest age the newest Ready backup may reach before a run that should
- * have succeeded by now did not: the longest interval between the runs
- * around `now` (the one due, the one before and the next two), plus how long a run's backup may take to
- * become Ready (backupDeadlineSeconds + jitterSeconds, as for the Stale
- * condition) and the operator's lateness. The next interval counts too, so the
- * bound stays right until the next pass computes it again. One failed or
- * missed run is enough to exceed it.
+ * The largest age the newest Ready backup may reach unless a run that should
+ * have succeeded by now did not: the longest interval between the runs around
+ * `now` (the one due, the one before it and the next two), plus how long a
+ * run's backup may take to become Ready (backupDeadlineSeconds + jitterSeconds,
+ * as for the Stale condition) and the operator's lateness. The next intervals
+ * count too, so the bound stays right until the next pass computes it again.
+ * One failed or missed run is enough to exceed it.
  */
 export function maxBackupAgeSeconds(
   schedule: ParsedSchedule,
