@@ -9,7 +9,7 @@ import { KubeClient } from './kube/client.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { Manager, type RunOutcome } from './runtime/manager.js';
-import { version } from './version.js';
+import { buildRevision, version } from './version.js';
 
 export const component = 'stateful-volume-operator';
 export const userAgent = `${component}/${version}`;
@@ -35,7 +35,7 @@ export function createManager(config: OperatorConfig, log: Logger): Manager {
   return new Manager({
     client,
     log,
-    metrics: new Metrics(),
+    metrics: new Metrics({ version, revision: buildRevision() }),
     component,
     namespaces: config.namespaces,
     ...(config.metricsAddress !== '0' ? { metricsAddress: config.metricsAddress } : {}),

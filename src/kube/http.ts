@@ -64,6 +64,10 @@ export class KubeTransport {
   private readonly connections: Slots;
   observer: RequestObserver | undefined;
 
+  get host(): string {
+    return this.server.host;
+  }
+
   constructor(
     private readonly kc: KubeConfig,
     private readonly opts: TransportOptions,

@@ -1,66 +1,140 @@
-// Prometheus metrics, named like controller-runtime's and client-go's so
-// existing dashboards and alerts work unchanged.
+// Prometheus metrics. The runtime's series carry controller-runtime's and
+// client-go's names and labels, so dashboards and alerts made for any
+// kubebuilder operator work unchanged; the operator's own series share the
+// prefix stateful_volume_operator_.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export type ReconcileResult = 'success' | 'error' | 'requeue' | 'requeue_after';
+
+/** Prefix of every series that is the operator's own, not the runtime's. */
+export const ownPrefix = 'stateful_volume_operator_';
+
+/** controller-runtime's buckets for reconcile and request durations, in seconds. */
+const durationBuckets = [
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.25, 1.5,
+  1.75, 2, 2.5, 3, 3.5, 4, 4.5, 5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60,
+];
+
+/** client-go's work queue buckets: powers of ten from 10 ns to 1000 s. */
+const queueBuckets = Array.from({ length: 12 }, (_, i) => Number((1e-8 * 10 ** i).toPrecision(1)));
+
+/** Failover reasons, created at zero so the first failover shows as an increase. */
+const failoverReasons = ['NodeFailure', 'ZoneFailure', 'Failback', 'Manual'] as const;
+
+export interface MetricsOptions {
+  /** Node.js process metrics (process_*, nodejs_*); off in tests that run many managers. */
+  processMetrics?: boolean;
+  /** The operator's release, for stateful_volume_operator_build_info. */
+  version?: string;
+  /** The source revision the build came from, when known. */
+  revision?: string;
+}
 
 export class Metrics {
   readonly registry = new Registry();
 
   readonly reconcileTotal = new Counter({
     name: 'controller_runtime_reconcile_total',
-    help: 'Reconcile passes per controller and result.',
+    help: 'Total number of reconciliations per controller and result.',
     labelNames: ['controller', 'result'] as const,
     registers: [this.registry],
   });
 
   readonly reconcileErrors = new Counter({
     name: 'controller_runtime_reconcile_errors_total',
-    help: 'Reconcile passes that ended in an error, per controller.',
+    help: 'Total number of reconciliation errors per controller.',
+    labelNames: ['controller'] as const,
+    registers: [this.registry],
+  });
+
+  readonly terminalReconcileErrors = new Counter({
+    name: 'controller_runtime_terminal_reconcile_errors_total',
+    help: 'Total number of terminal reconciliation errors (not retried) per controller.',
+    labelNames: ['controller'] as const,
+    registers: [this.registry],
+  });
+
+  readonly reconcilePanics = new Counter({
+    name: 'controller_runtime_reconcile_panics_total',
+    help: 'Total number of reconciliations that threw a programming error (TypeError, ReferenceError, RangeError) per controller.',
     labelNames: ['controller'] as const,
     registers: [this.registry],
   });
 
   readonly reconcileTime = new Histogram({
     name: 'controller_runtime_reconcile_time_seconds',
-    help: 'Duration of reconcile passes per controller.',
+    help: 'Length of time per reconciliation per controller.',
     labelNames: ['controller'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    buckets: durationBuckets,
+    registers: [this.registry],
+  });
+
+  readonly maxConcurrentReconciles = new Gauge({
+    name: 'controller_runtime_max_concurrent_reconciles',
+    help: 'Maximum number of concurrent reconciles per controller.',
+    labelNames: ['controller'] as const,
     registers: [this.registry],
   });
 
   readonly activeWorkers = new Gauge({
     name: 'controller_runtime_active_workers',
-    help: 'Workers currently reconciling, per controller.',
+    help: 'Number of currently used workers per controller.',
     labelNames: ['controller'] as const,
     registers: [this.registry],
   });
 
+  // Work queue series carry both `name` (client-go's) and `controller` (controller-runtime's
+  // newer label), with the same value, as controller-runtime does.
   readonly queueDepth = new Gauge({
     name: 'workqueue_depth',
-    help: 'Keys waiting in the work queue.',
-    labelNames: ['name'] as const,
+    help: 'Current depth of the work queue.',
+    labelNames: ['name', 'controller'] as const,
     registers: [this.registry],
   });
 
   readonly queueAdds = new Counter({
     name: 'workqueue_adds_total',
-    help: 'Keys added to the work queue.',
-    labelNames: ['name'] as const,
+    help: 'Total number of adds handled by the work queue.',
+    labelNames: ['name', 'controller'] as const,
     registers: [this.registry],
   });
 
   readonly queueRetries = new Counter({
     name: 'workqueue_retries_total',
-    help: 'Keys re-added after a failed reconcile.',
-    labelNames: ['name'] as const,
+    help: 'Total number of retries handled by the work queue.',
+    labelNames: ['name', 'controller'] as const,
+    registers: [this.registry],
+  });
+
+  readonly queueDuration = new Histogram({
+    name: 'workqueue_queue_duration_seconds',
+    help: 'How long in seconds an item stays in the work queue before being requested.',
+    labelNames: ['name', 'controller'] as const,
+    buckets: queueBuckets,
+    registers: [this.registry],
+  });
+
+  readonly workDuration = new Histogram({
+    name: 'workqueue_work_duration_seconds',
+    help: 'How long in seconds processing an item from the work queue takes.',
+    labelNames: ['name', 'controller'] as const,
+    buckets: queueBuckets,
+    registers: [this.registry],
+  });
+
+  readonly unfinishedWork = new Gauge({
+    name: 'workqueue_unfinished_work_seconds',
+    help:
+      'How many seconds of work is in progress and not yet observed by work_duration. Large values ' +
+      'indicate stuck workers; the rate at which it grows is the number of stuck workers.',
+    labelNames: ['name', 'controller'] as const,
     registers: [this.registry],
   });
 
   readonly queueLongestRunning = new Gauge({
     name: 'workqueue_longest_running_processor_seconds',
-    help: 'How long the longest-running reconcile of the queue has been running.',
-    labelNames: ['name'] as const,
+    help: 'How many seconds the longest running processor of the work queue has been running.',
+    labelNames: ['name', 'controller'] as const,
     registers: [this.registry],
   });
 
@@ -71,37 +145,44 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly informerErrors = new Counter({
-    name: 'informer_errors_total',
-    help: 'Informer failures: handler exceptions, failed lists and broken watches, per resource.',
-    labelNames: ['resource', 'kind'] as const,
-    registers: [this.registry],
-  });
-
   readonly restRequests = new Counter({
     name: 'rest_client_requests_total',
-    help: 'Requests to the API server by method and HTTP code (0: no response).',
-    labelNames: ['method', 'code'] as const,
+    help: 'Number of HTTP requests, partitioned by status code (0: no response), method, and host.',
+    labelNames: ['code', 'method', 'host'] as const,
     registers: [this.registry],
   });
 
   readonly restLatency = new Histogram({
     name: 'rest_client_request_duration_seconds',
-    help: 'Latency of requests to the API server by method.',
-    labelNames: ['method'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    help: 'Request latency in seconds, by verb and host.',
+    labelNames: ['verb', 'host'] as const,
+    buckets: durationBuckets,
+    registers: [this.registry],
+  });
+
+  readonly buildInfo = new Gauge({
+    name: `${ownPrefix}build_info`,
+    help: 'Always 1; the labels say which build of the operator runs.',
+    labelNames: ['version', 'revision', 'nodejs'] as const,
+    registers: [this.registry],
+  });
+
+  readonly informerErrors = new Counter({
+    name: `${ownPrefix}informer_errors_total`,
+    help: 'Informer failures: handler exceptions, failed lists and broken watches, per resource.',
+    labelNames: ['resource', 'kind'] as const,
     registers: [this.registry],
   });
 
   readonly eventsEmitted = new Counter({
-    name: 'operator_events_total',
+    name: `${ownPrefix}events_total`,
     help: 'Kubernetes Events recorded, by type and reason.',
     labelNames: ['type', 'reason'] as const,
     registers: [this.registry],
   });
 
   readonly failoverRecovery = new Histogram({
-    name: 'failover_recovery_seconds',
+    name: `${ownPrefix}failover_recovery_seconds`,
     help: 'Seconds from the first silence of a failed node (or zone) until the group’s pods were Ready again.',
     labelNames: ['reason'] as const,
     buckets: [5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600],
@@ -109,14 +190,21 @@ export class Metrics {
   });
 
   readonly nodesFenced = new Counter({
-    name: 'failover_nodes_fenced_total',
+    name: `${ownPrefix}failover_nodes_fenced_total`,
     help: 'Nodes fenced (out-of-service taint added) by FailoverGroups.',
+    registers: [this.registry],
+  });
+
+  readonly fencingWaiting = new Gauge({
+    name: `${ownPrefix}failover_fencing_waiting`,
+    help: 'Failed nodes of a FailoverGroup the operator may not fence (yet), by the reason of its Degraded condition.',
+    labelNames: ['namespace', 'failovergroup', 'reason'] as const,
     registers: [this.registry],
   });
 
   /** Filled at scrape time from the cache by the collector a controller installs. */
   readonly backups = new Gauge({
-    name: 'volumebackup_backups',
+    name: `${ownPrefix}volumebackup_backups`,
     help: 'VolumeBackups per namespace and phase (a backup with no status yet counts as Pending).',
     labelNames: ['namespace', 'phase'] as const,
     registers: [this.registry],
@@ -126,14 +214,23 @@ export class Metrics {
   });
 
   readonly lastBackupSuccess = new Gauge({
-    name: 'volumebackup_last_success_timestamp_seconds',
+    name: `${ownPrefix}volumebackup_last_success_timestamp_seconds`,
     help: 'When the newest Ready VolumeBackup of each StatefulVolume became ready (Unix seconds).',
     labelNames: ['namespace', 'volume'] as const,
     registers: [this.registry],
   });
 
+  readonly backupMaxAge = new Gauge({
+    name: `${ownPrefix}volumebackup_max_age_seconds`,
+    help:
+      'The largest age the newest Ready VolumeBackup of a StatefulVolume may have under the schedules of ' +
+      'the VolumeBackupPolicies that cover it.',
+    labelNames: ['namespace', 'volume'] as const,
+    registers: [this.registry],
+  });
+
   readonly scheduleLateness = new Histogram({
-    name: 'volumebackuppolicy_schedule_lateness_seconds',
+    name: `${ownPrefix}volumebackuppolicy_schedule_lateness_seconds`,
     help: 'Seconds from a run’s scheduled time to the pass that created its first VolumeBackup.',
     labelNames: ['namespace', 'policy'] as const,
     buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600],
@@ -141,7 +238,7 @@ export class Metrics {
   });
 
   readonly missedRuns = new Counter({
-    name: 'volumebackuppolicy_missed_runs_total',
+    name: `${ownPrefix}volumebackuppolicy_missed_runs_total`,
     help: 'Scheduled runs skipped because they were later than startingDeadlineSeconds.',
     labelNames: ['namespace', 'policy'] as const,
     registers: [this.registry],
@@ -154,8 +251,18 @@ export class Metrics {
     this.collectors.push(fn);
   }
 
-  constructor(opts: { processMetrics?: boolean } = {}) {
+  constructor(opts: MetricsOptions = {}) {
     if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    this.buildInfo.set(
+      { version: opts.version ?? 'unknown', revision: opts.revision ?? 'unknown', nodejs: process.version },
+      1,
+    );
+    for (const reason of failoverReasons) this.failoverRecovery.zero({ reason });
+  }
+
+  /** Names of every series family this registry exports. */
+  names(): string[] {
+    return this.registry.getMetricsAsArray().map((m) => m.name);
   }
 
   /** Text exposition for /metrics. */

@@ -66,6 +66,14 @@ export function labelKeys(label: string): (obj: KubeObject) => string[] {
   };
 }
 
+/**
+ * What a Go reconciler would panic on: a bug in the reconciler, not a failure of
+ * the world it reads. Counted as controller-runtime counts recovered panics.
+ */
+export function isProgrammingError(err: unknown): boolean {
+  return err instanceof TypeError || err instanceof ReferenceError || err instanceof RangeError;
+}
+
 export class Controller {
   readonly queue: WorkQueue;
   private workers: Promise<void>[] = [];
@@ -79,15 +87,26 @@ export class Controller {
     /** Asked before every pass; false puts the key back (a leader whose lease may have lapsed). */
     private readonly mayReconcile: () => boolean = () => true,
   ) {
-    const name = spec.name;
+    const labels = this.queueLabels;
     this.queue = new WorkQueue(spec.backoff ?? defaultBackoff, {
       added: () => {
-        metrics.queueAdds.inc({ name });
+        metrics.queueAdds.inc(labels);
       },
       retried: () => {
-        metrics.queueRetries.inc({ name });
+        metrics.queueRetries.inc(labels);
+      },
+      started: (waited) => {
+        metrics.queueDuration.observe(labels, waited);
+      },
+      finished: (worked) => {
+        metrics.workDuration.observe(labels, worked);
       },
     });
+  }
+
+  /** Work queue series are labelled as controller-runtime labels them: name and controller alike. */
+  private get queueLabels(): { name: string; controller: string } {
+    return { name: this.spec.name, controller: this.spec.name };
   }
 
   /** Creates the informers this controller needs (before the cache starts, so they sync together). */
@@ -112,6 +131,7 @@ export class Controller {
       }
     }
     const n = Math.max(1, this.spec.concurrency ?? 1);
+    this.metrics.maxConcurrentReconciles.set({ controller: this.spec.name }, n);
     for (let i = 0; i < n; i++) this.workers.push(this.work());
   }
 
@@ -124,8 +144,10 @@ export class Controller {
 
   /** Queue gauges are sampled when metrics are scraped. */
   sample(): void {
-    this.metrics.queueDepth.set({ name: this.spec.name }, this.queue.depth);
-    this.metrics.queueLongestRunning.set({ name: this.spec.name }, this.queue.longestRunningSeconds());
+    const labels = this.queueLabels;
+    this.metrics.queueDepth.set(labels, this.queue.depth);
+    this.metrics.queueLongestRunning.set(labels, this.queue.longestRunningSeconds());
+    this.metrics.unfinishedWork.set(labels, this.queue.unfinishedWorkSeconds());
   }
 
   private async work(): Promise<void> {
@@ -186,7 +208,9 @@ export class Controller {
     }
     this.metrics.reconcileTotal.inc({ controller: name, result: 'error' });
     this.metrics.reconcileErrors.inc({ controller: name });
+    if (isProgrammingError(err)) this.metrics.reconcilePanics.inc({ controller: name });
     if (err instanceof TerminalError) {
+      this.metrics.terminalReconcileErrors.inc({ controller: name });
       this.queue.forget(key);
       log.error(
         { err: errorMessage(err) },

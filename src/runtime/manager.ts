@@ -55,9 +55,10 @@ export class Manager {
   constructor(readonly opts: ManagerOptions) {
     const { client, log, metrics } = opts;
     this.clock = opts.clock ?? systemClock;
+    const host = client.transport.host;
     client.observer = (method, code, seconds): void => {
-      metrics.restRequests.inc({ method, code: String(code) });
-      metrics.restLatency.observe({ method }, seconds);
+      metrics.restRequests.inc({ code: String(code), method, host });
+      metrics.restLatency.observe({ verb: method, host }, seconds);
     };
     this.cache = new Cache(client, log.child({ component: 'cache' }), {
       namespaces: opts.namespaces,

@@ -21,6 +21,10 @@ export function backoffDelay(policy: BackoffPolicy, failures: number): number {
 export interface QueueHooks {
   added?(): void;
   retried?(): void;
+  /** A key was handed to a worker after waiting this long since it was added. */
+  started?(waitedSeconds: number): void;
+  /** A worker finished a key it held this long. */
+  finished?(workedSeconds: number): void;
 }
 
 export class WorkQueue {
@@ -28,6 +32,8 @@ export class WorkQueue {
   /** Keys that must be processed (again): waiting in ready, or re-added while processing. */
   private readonly dirty = new Set<string>();
   private readonly processing = new Map<string, number>();
+  /** When each dirty key was added, for the time it waits (kept across a re-add while processing). */
+  private readonly addedAt = new Map<string, number>();
   private readonly delayed = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   private readonly failures = new Map<string, number>();
   private waiters: ((key: string | undefined) => void)[] = [];
@@ -43,6 +49,7 @@ export class WorkQueue {
   add(key: string): void {
     if (this.stopping || this.dirty.has(key)) return;
     this.dirty.add(key);
+    this.addedAt.set(key, this.now());
     this.hooks.added?.();
     if (this.processing.has(key)) return;
     this.push(key);
@@ -97,7 +104,10 @@ export class WorkQueue {
 
   /** Marks the key processed; a re-add that arrived meanwhile becomes ready now. */
   done(key: string): void {
+    const started = this.processing.get(key);
+    if (started === undefined) return;
     this.processing.delete(key);
+    this.hooks.finished?.((this.now() - started) / 1000);
     if (this.dirty.has(key) && !this.stopping) this.push(key);
     if (this.processing.size === 0) {
       for (const idle of this.idleWaiters) idle();
@@ -118,6 +128,14 @@ export class WorkQueue {
     let oldest = Infinity;
     for (const started of this.processing.values()) oldest = Math.min(oldest, started);
     return oldest === Infinity ? 0 : (this.now() - oldest) / 1000;
+  }
+
+  /** Seconds of work in progress summed over every key being processed, 0 when idle. */
+  unfinishedWorkSeconds(): number {
+    const now = this.now();
+    let sum = 0;
+    for (const started of this.processing.values()) sum += now - started;
+    return sum / 1000;
   }
 
   /**
@@ -148,8 +166,12 @@ export class WorkQueue {
   }
 
   private start(key: string): string {
+    const now = this.now();
     this.dirty.delete(key);
-    this.processing.set(key, this.now());
+    this.processing.set(key, now);
+    const added = this.addedAt.get(key);
+    this.addedAt.delete(key);
+    if (added !== undefined) this.hooks.started?.((now - added) / 1000);
     return key;
   }
 }

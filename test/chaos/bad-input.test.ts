@@ -230,7 +230,10 @@ test('every object of the bad-input corpus gets a condition and a Warning Event,
   );
   const text = await running.metrics();
   for (const resource of ['statefulvolumes', 'volumebackups', 'volumebackuppolicies', 'failovergroups']) {
-    const threw = metricValue(text, 'informer_errors_total', { resource, kind: 'handler' });
+    const threw = metricValue(text, 'stateful_volume_operator_informer_errors_total', {
+      resource,
+      kind: 'handler',
+    });
     assert.equal(threw, 0, `no ${resource} event handler threw`);
   }
 });

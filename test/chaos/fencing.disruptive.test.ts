@@ -36,8 +36,15 @@ import {
 } from '../support/control.js';
 import { ensureCrds } from '../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../support/kube.js';
-import { testClient } from '../support/operator.js';
-import { echoProblems, startOperator, stopOperator, waitReady } from '../support/operator-process.js';
+import { scrapeMetrics } from '../support/metrics.js';
+import { metricValue, testClient } from '../support/operator.js';
+import {
+  echoProblems,
+  startOperator,
+  stopOperator,
+  waitReady,
+  type OperatorProcess,
+} from '../support/operator-process.js';
 import { eventually } from '../support/wait.js';
 import {
   createDbStatefulSet,
@@ -56,6 +63,7 @@ interface Bed {
   node: string;
   podUid: string;
   read: () => Promise<FailoverGroup>;
+  operator: OperatorProcess;
 }
 
 /** StatefulSet db Running with its volume attached, group db over it, the operator process watching. */
@@ -90,7 +98,7 @@ async function bed(t: TestContext, prefix: string, args: string[]): Promise<Bed>
   await eventually('the group Healthy', async () => (await read()).status?.phase === 'Healthy', {
     timeoutMs: 60_000,
   });
-  return { kc, core, ns, client, node, podUid: pod.metadata?.uid ?? '', read };
+  return { kc, core, ns, client, node, podUid: pod.metadata?.uid ?? '', read, operator };
 }
 
 /** Removes the out-of-service taints the group added, as its finalizer would have with the operator running. */
@@ -150,7 +158,7 @@ function watchTaints(core: CoreV1Api, owner: string): { stop: () => Promise<stri
 test('a kubelet restart (Lease silent 30 s, node alive) is not fenced in the default mode', async (t) => {
   if (requireOwnCluster(t) === undefined) return;
   // No --fencing-mode: the default is what is under test.
-  const { kc, core, ns, node, podUid, read } = await bed(t, 'fence-kubelet', []);
+  const { kc, core, ns, node, podUid, read, operator } = await bed(t, 'fence-kubelet', []);
   // A confirmation from an earlier incident, an hour old: it must not count for this one.
   const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
   await core.patchNode(
@@ -174,6 +182,12 @@ test('a kubelet restart (Lease silent 30 s, node alive) is not fenced in the def
     { timeoutMs: 30_000, intervalMs: 500 },
   );
   assert.match(refused.message ?? '', new RegExp(`node ${node} is silent`));
+  // The alert's gauge counts the node while it waits, and is gone once it no longer does.
+  const waiting = { namespace: ns, failovergroup: 'db', reason: 'AwaitingShutdownConfirmation' };
+  await eventually('fencing_waiting counts the node', async () => {
+    const text = await scrapeMetrics(operator.metricsPort);
+    return metricValue(text, 'stateful_volume_operator_failover_fencing_waiting', waiting) === 1;
+  });
   const readyDuringPause = (await core.readNode({ name: node })).status?.conditions?.find(
     (c) => c.type === 'Ready',
   )?.status;
@@ -182,6 +196,10 @@ test('a kubelet restart (Lease silent 30 s, node alive) is not fenced in the def
     timeoutMs: 60_000,
   });
 
+  await eventually('fencing_waiting gone', async () => {
+    const text = await scrapeMetrics(operator.metricsPort);
+    return !text.includes(`stateful_volume_operator_failover_fencing_waiting{namespace="${ns}"`);
+  });
   assert.deepEqual(await taints.stop(), [], 'no node was ever tainted out of service');
   const pod = await runningDbPod(core, ns);
   assert.ok(pod !== false, 'db-0 Running');

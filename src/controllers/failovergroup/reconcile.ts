@@ -12,6 +12,7 @@ import { done, requeueAfter, soonest, type Result } from '../../runtime/result.j
 import { writeStatus } from '../../runtime/status.js';
 import { fencingRefusalReasons } from './consent.js';
 import { fenceFailedNodes, type FencingContext } from './fence-step.js';
+import { clearFencingWaiting, recordFencingWaiting } from './fencing-metric.js';
 import { ensureFinalizer, finalizeGroup } from './finalize-step.js';
 import type { Heartbeats } from './heartbeats.js';
 import { observeGroup, type GroupView } from './observe.js';
@@ -28,14 +29,22 @@ export async function reconcileFailoverGroup(
   req: ReconcileRequest,
 ): Promise<Result> {
   const found = mgr.cache.get<FailoverGroup>(failoverGroupType, req.namespace, req.name);
-  if (found === undefined) return done;
+  const ref = { namespace: req.namespace ?? '', name: req.name };
+  if (found === undefined) {
+    clearFencingWaiting(mgr.metrics, ref);
+    return done;
+  }
   // Deleted: finish the promotions it started and lift its taints before letting go.
-  if (found.metadata.deletionTimestamp !== undefined) return finalizeGroup(mgr, found);
+  if (found.metadata.deletionTimestamp !== undefined) {
+    clearFencingWaiting(mgr.metrics, ref);
+    return finalizeGroup(mgr, found);
+  }
   const fg = await ensureFinalizer(mgr, found);
   const now = mgr.clock.now();
 
   const view = observeGroup(mgr.cache, heartbeats, fg, now);
   const fenced = await fenceFailedNodes(mgr, fg, view, now, fencing);
+  recordFencingWaiting(mgr.metrics, ref, fenced.refused ?? []);
   const zone = await zoneStep(mgr, fg, view, fenced.started, now);
   const released = await releaseRecoveredNodes(mgr, fg, view);
   const status = computeStatus({ fg, view, fenced, released, now, zone });

@@ -5,6 +5,7 @@ import { TokenBucket } from '../../kube/ratelimit.js';
 import type { Manager } from '../../runtime/manager.js';
 import { objectKey, type KubeObject } from '../../kube/wire.js';
 import { statefulVolumeType } from '../statefulvolume/types.js';
+import { BackupAgeBounds, exportBackupAgeBounds } from './max-age.js';
 import { reconcileVolumeBackupPolicy } from './reconcile.js';
 import { RecentCreations } from './recent.js';
 import type { CreationLimiter } from './run.js';
@@ -41,6 +42,8 @@ export function registerVolumeBackupPolicy(mgr: Manager, config: VolumeBackupPol
   };
   const limiter = config.creationLimiter ?? new TokenBucket(options.createQps, options.createBurst);
   const recent = new RecentCreations(mgr.clock);
+  const ageBounds = new BackupAgeBounds();
+  exportBackupAgeBounds(mgr.metrics, ageBounds);
   const policiesIn = (obj: KubeObject): string[] =>
     mgr.cache.list(volumeBackupPolicyType, obj.metadata.namespace).map(objectKey);
   mgr.add({
@@ -51,6 +54,6 @@ export function registerVolumeBackupPolicy(mgr: Manager, config: VolumeBackupPol
       { type: statefulVolumeType, map: policiesIn },
     ],
     concurrency: config.concurrency,
-    reconcile: (req) => reconcileVolumeBackupPolicy({ mgr, limiter, options, recent }, req),
+    reconcile: (req) => reconcileVolumeBackupPolicy({ mgr, limiter, options, recent, ageBounds }, req),
   });
 }

@@ -8,7 +8,14 @@ import { statefulVolumeType } from '../statefulvolume/types.js';
 import { planRetention, prune } from './prune.js';
 import { readyCondition } from './ready.js';
 import { isRetentionError } from './retention.js';
-import { MAX_REQUEUE_MS, isScheduleError, parseSchedule, type ScheduleError } from './schedule.js';
+import { maxBackupAgeSeconds } from './max-age.js';
+import {
+  MAX_REQUEUE_MS,
+  isScheduleError,
+  parseSchedule,
+  type ParsedSchedule,
+  type ScheduleError,
+} from './schedule.js';
 import { selectVolumes, type Selection } from './select.js';
 import { computeStatus, type StatusInput } from './status.js';
 import { tick, type TickDeps, type TickResult } from './tick.js';
@@ -121,15 +128,42 @@ function nextPass(result: TickResult, kept: Retained): Result {
   return requeueAfter(Math.min(result.requeueAfterMs ?? MAX_REQUEUE_MS, cap));
 }
 
+/** A suspended policy promises nothing; otherwise its bound covers the volumes it selects now. */
+function recordAgeBound(
+  deps: TickDeps,
+  key: string,
+  policy: Policy,
+  schedule: ParsedSchedule,
+  selection: Selection,
+): void {
+  const seconds =
+    policy.spec.suspend === true
+      ? undefined
+      : maxBackupAgeSeconds(schedule, policy.spec, deps.mgr.clock.now());
+  if (seconds === undefined) {
+    deps.ageBounds.delete(key);
+    return;
+  }
+  const volumes = selection.volumes.map((v) => v.metadata.name ?? '');
+  deps.ageBounds.set(key, { namespace: policy.metadata.namespace ?? '', volumes, seconds });
+}
+
 export async function reconcileVolumeBackupPolicy(deps: TickDeps, req: ReconcileRequest): Promise<Result> {
   const { mgr } = deps;
   // 1. Fetch and validate.
   const policy = mgr.cache.get<Policy>(volumeBackupPolicyType, req.namespace, req.name);
-  if (policy === undefined || policy.metadata.deletionTimestamp !== undefined) return done;
+  if (policy === undefined || policy.metadata.deletionTimestamp !== undefined) {
+    deps.ageBounds.delete(req.key);
+    return done;
+  }
   const schedule = parseSchedule(policy.spec.schedule, policy.spec.timeZone ?? 'UTC');
   // 2-3. The selected volumes and the backups already there.
   const world = await observe(deps, policy);
-  if (isScheduleError(schedule)) return reportInvalid(deps, policy, world, schedule);
+  if (isScheduleError(schedule)) {
+    deps.ageBounds.delete(req.key);
+    return reportInvalid(deps, policy, world, schedule);
+  }
+  recordAgeBound(deps, req.key, policy, schedule, world.selection);
   // 4-5. The schedule decision from the persisted status, and the run it asks for (suspended: none).
   const result = await tick(deps, policy, schedule, world);
   const backups = [...world.own, ...result.created.filter((b) => !world.existing.has(b.metadata.name ?? ''))];

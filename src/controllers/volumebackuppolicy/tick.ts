@@ -2,6 +2,7 @@
 // injected clock, and carrying it out: a run, a recorded skip, or nothing.
 import { rfc3339 } from '../../runtime/clock.js';
 import type { Manager } from '../../runtime/manager.js';
+import type { BackupAgeBounds } from './max-age.js';
 import type { RecentCreations } from './recent.js';
 import type { RunOutcome } from './run.js';
 import {
@@ -110,6 +111,8 @@ export interface TickDeps {
   readonly options: PolicyControllerOptions;
   /** What this process created and its cache may not show yet. */
   readonly recent: RecentCreations;
+  /** Each policy's bound on the age of its volumes' newest backups, for the metric. */
+  readonly ageBounds: BackupAgeBounds;
 }
 
 async function run(

@@ -158,9 +158,18 @@ test('a minutely policy survives a kill across a tick, prunes exactly, keeps a h
       .join('\n'),
   );
   const labels = { namespace: ns, policy: policyName };
-  assert.equal(metricValue(body, 'volumebackuppolicy_schedule_lateness_seconds_count', labels), 1);
-  assert.ok(metricValue(body, 'volumebackuppolicy_schedule_lateness_seconds_sum', labels) >= 10);
-  assert.ok(metricValue(body, 'volumebackup_backups', { namespace: ns, phase: 'Ready' }) >= 2);
+  assert.equal(
+    metricValue(body, 'stateful_volume_operator_volumebackuppolicy_schedule_lateness_seconds_count', labels),
+    1,
+  );
+  assert.ok(
+    metricValue(body, 'stateful_volume_operator_volumebackuppolicy_schedule_lateness_seconds_sum', labels) >=
+      10,
+  );
+  assert.ok(
+    metricValue(body, 'stateful_volume_operator_volumebackup_backups', { namespace: ns, phase: 'Ready' }) >=
+      2,
+  );
 
   // 3. The next tick: keepLast 1 prunes the catch-up backup, never the held one nor the newest.
   const tick3 = nextMinute(tick2.getTime());

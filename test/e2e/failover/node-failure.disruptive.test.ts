@@ -140,8 +140,13 @@ test('a FailoverGroup fences a dead node and its StatefulSet pod runs again in t
       `timeline ${JSON.stringify({ startedAt: status.lastFailover.startedAt, ...status.lastFailover.timeline })}`,
   );
   const metrics = await running.metrics();
-  assert.equal(metricValue(metrics, 'failover_nodes_fenced_total'), 1);
-  assert.equal(metricValue(metrics, 'failover_recovery_seconds_count', { reason: 'NodeFailure' }), 1);
+  assert.equal(metricValue(metrics, 'stateful_volume_operator_failover_nodes_fenced_total'), 1);
+  assert.equal(
+    metricValue(metrics, 'stateful_volume_operator_failover_recovery_seconds_count', {
+      reason: 'NodeFailure',
+    }),
+    1,
+  );
   const events = await core.listNamespacedEvent({ namespace: ns });
   assert.ok(
     events.items.some((e) => e.reason === 'NodeFenced'),

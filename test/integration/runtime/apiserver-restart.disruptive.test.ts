@@ -61,10 +61,10 @@ test('informers survive an API server restart and no change made around it is lo
   assert.equal(running.settled(), false, 'the manager kept running through the outage');
   const text = await running.metrics();
   assert.ok(
-    metricValue(text, 'informer_errors_total', { kind: 'watch' }) >= 1,
+    metricValue(text, 'stateful_volume_operator_informer_errors_total', { kind: 'watch' }) >= 1,
     'the outage was seen by the watches',
   );
   t.diagnostic(
-    `informer watch failures during the restart: ${String(metricValue(text, 'informer_errors_total'))}`,
+    `informer watch failures during the restart: ${String(metricValue(text, 'stateful_volume_operator_informer_errors_total'))}`,
   );
 });

@@ -79,10 +79,18 @@ test('a controller on the runtime converges 1,000 objects and reports it in its 
     metricValue(text, 'controller_runtime_reconcile_time_seconds_count', { controller: 'mirror' }) >= count,
   );
   assert.ok(metricValue(text, 'workqueue_adds_total', { name: 'mirror' }) >= count);
+  // controller-runtime's label, and the queue's timings: every pass waited in the queue and was worked on.
+  const queue = { name: 'mirror', controller: 'mirror' };
+  assert.ok(metricValue(text, 'workqueue_queue_duration_seconds_count', queue) >= count);
+  assert.ok(metricValue(text, 'workqueue_work_duration_seconds_count', queue) >= count);
+  assert.equal(metricValue(text, 'workqueue_unfinished_work_seconds', queue), 0);
+  assert.ok(metricValue(text, 'controller_runtime_max_concurrent_reconciles', { controller: 'mirror' }) >= 1);
   assert.equal(metricValue(text, 'workqueue_depth', { name: 'mirror' }), 0);
   assert.match(text, /workqueue_retries_total/);
-  assert.match(text, /workqueue_longest_running_processor_seconds\{name="mirror"\} 0/);
+  assert.match(text, /workqueue_longest_running_processor_seconds\{name="mirror",controller="mirror"\} 0/);
   assert.ok(metricValue(text, 'rest_client_requests_total', { method: 'POST', code: '201' }) >= count);
+  assert.match(text, /^rest_client_requests_total\{code="201",method="POST",host="[^"]+"\}/m);
+  assert.match(text, /^rest_client_request_duration_seconds_count\{verb="POST",host="[^"]+"\}/m);
 
   // Converged means quiet: a change to a source is one more write, and idle means none.
   const writes = (s: string): number =>

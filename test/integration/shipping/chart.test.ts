@@ -246,6 +246,7 @@ test('values reach the manifests: leader election off, image digest, ServiceMoni
     {
       port: 'https',
       scheme: 'https',
+      honorLabels: true,
       path: '/metrics',
       interval: '30s',
       scrapeTimeout: '10s',
@@ -346,7 +347,14 @@ test('metrics.secure=false: plain HTTP, a Service port named http, a ServiceMoni
   assert.ok(manager?.args?.includes('--metrics-secure=false'), manager?.args?.join(' '));
   assert.deepEqual(servicePorts(docs).ports[0]?.name, 'http');
   assert.deepEqual((one(docs, 'ServiceMonitor').spec as { endpoints: unknown[] }).endpoints, [
-    { port: 'http', scheme: 'http', path: '/metrics', interval: '30s', scrapeTimeout: '10s' },
+    {
+      port: 'http',
+      scheme: 'http',
+      honorLabels: true,
+      path: '/metrics',
+      interval: '30s',
+      scrapeTimeout: '10s',
+    },
   ]);
 });
 

@@ -209,6 +209,7 @@ test('config/network-policy and config/prometheus render: metrics from labelled 
     {
       port: 'https',
       scheme: 'https',
+      honorLabels: true,
       path: '/metrics',
       interval: '30s',
       bearerTokenFile: '/var/run/secrets/kubernetes.io/serviceaccount/token',

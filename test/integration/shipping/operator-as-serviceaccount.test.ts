@@ -156,7 +156,11 @@ test('the operator runs with only the chart’s ServiceAccount: caches sync, it 
     0,
     'no request was forbidden',
   );
-  assert.equal(metricValue(text, 'informer_errors_total'), 0, 'no list or watch failed');
+  assert.equal(
+    metricValue(text, 'stateful_volume_operator_informer_errors_total'),
+    0,
+    'no list or watch failed',
+  );
 
   child.kill('SIGTERM');
   assert.equal(await exited, 0, `exit after SIGTERM (stderr: ${stderr.slice(-500)})`);

@@ -205,8 +205,18 @@ test('a policy crossing a tick creates one owned, labelled VolumeBackup per sele
   assert.ok((await events(env, 'BackupCreated')).length >= 1);
   const lateness = { namespace: env.ns, policy: 'nightly' };
   const text = await running.metrics();
-  assert.equal(metricValue(text, 'volumebackuppolicy_schedule_lateness_seconds_count', lateness), 1);
-  assert.equal(metricValue(text, 'volumebackuppolicy_schedule_lateness_seconds_sum', lateness), 5);
+  assert.equal(
+    metricValue(
+      text,
+      'stateful_volume_operator_volumebackuppolicy_schedule_lateness_seconds_count',
+      lateness,
+    ),
+    1,
+  );
+  assert.equal(
+    metricValue(text, 'stateful_volume_operator_volumebackuppolicy_schedule_lateness_seconds_sum', lateness),
+    5,
+  );
 
   // Another pass at the same time makes nothing more.
   await poke(env, 'nightly');
@@ -287,11 +297,16 @@ test('a run later than startingDeadlineSeconds is skipped with an Event and a st
   assert.equal((await backups(env)).length, 0);
   const text = await running.metrics();
   assert.equal(
-    metricValue(text, 'volumebackuppolicy_missed_runs_total', { namespace: env.ns, policy: 'strict' }),
+    metricValue(text, 'stateful_volume_operator_volumebackuppolicy_missed_runs_total', {
+      namespace: env.ns,
+      policy: 'strict',
+    }),
     1,
   );
   assert.equal(
-    metricValue(text, 'volumebackuppolicy_schedule_lateness_seconds_count', { namespace: env.ns }),
+    metricValue(text, 'stateful_volume_operator_volumebackuppolicy_schedule_lateness_seconds_count', {
+      namespace: env.ns,
+    }),
     0,
   );
 });
@@ -359,14 +374,34 @@ test('keepLast 2 prunes the older Ready backups, keeps newer failures and never 
   // Scraped from the cache: r1 is gone, by-hand counts, the newest Ready one (r3, ready a minute after it started) sets the time.
   const text = await eventually('the metrics without r1', async () => {
     const got = await running.metrics();
-    return metricValue(got, 'volumebackup_backups', { namespace: env.ns, phase: 'Ready' }) === 3
+    return metricValue(got, 'stateful_volume_operator_volumebackup_backups', {
+      namespace: env.ns,
+      phase: 'Ready',
+    }) === 3
       ? got
       : false;
   });
-  assert.equal(metricValue(text, 'volumebackup_backups', { namespace: env.ns, phase: 'Failed' }), 2);
   assert.equal(
-    metricValue(text, 'volumebackup_last_success_timestamp_seconds', { namespace: env.ns, volume: 'a' }),
+    metricValue(text, 'stateful_volume_operator_volumebackup_backups', {
+      namespace: env.ns,
+      phase: 'Failed',
+    }),
+    2,
+  );
+  assert.equal(
+    metricValue(text, 'stateful_volume_operator_volumebackup_last_success_timestamp_seconds', {
+      namespace: env.ns,
+      volume: 'a',
+    }),
     Math.floor(at(3).getTime() / 1000) + 60,
+  );
+  // Hourly with the default one-hour deadline: an hour between runs, the deadline, 5 minutes of lateness.
+  assert.equal(
+    metricValue(text, 'stateful_volume_operator_volumebackup_max_age_seconds', {
+      namespace: env.ns,
+      volume: 'a',
+    }),
+    3600 + 3600 + 300,
   );
 });
 

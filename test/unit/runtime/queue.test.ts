@@ -108,3 +108,28 @@ test('longestRunningSeconds reports the oldest key in flight', async () => {
   now += 2500;
   assert.equal(q.longestRunningSeconds(), 2.5);
 });
+
+test('the hooks see how long a key waited and how long it was worked on; unfinished work sums running keys', async () => {
+  let now = 1_000;
+  const waited: number[] = [];
+  const worked: number[] = [];
+  const q = new WorkQueue(
+    undefined,
+    { started: (s) => waited.push(s), finished: (s) => worked.push(s) },
+    () => now,
+  );
+  q.add('a');
+  q.add('b');
+  now += 2_000;
+  const a = await q.get();
+  now += 500;
+  const b = await q.get();
+  now += 1_000;
+  assert.equal(q.unfinishedWorkSeconds(), 1.5 + 1, 'a for 1.5 s and b for 1 s');
+  q.done(a ?? '');
+  q.done(b ?? '');
+  q.done(b ?? '');
+  assert.deepEqual(waited, [2, 2.5]);
+  assert.deepEqual(worked, [1.5, 1], 'a second done of the same key observes nothing');
+  assert.equal(q.unfinishedWorkSeconds(), 0);
+});

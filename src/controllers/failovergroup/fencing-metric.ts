@@ -1,0 +1,31 @@
+// The failed nodes a group may not fence yet, as a gauge per reason: the
+// numbers behind its Degraded condition, for an alert that a person has to
+// confirm a shutdown or change the fencing policy. Set on every pass and
+// removed when the reason clears or the group goes, so it never outlives its cause.
+import type { Metrics } from '../../observability/metrics.js';
+import { fencingRefusalReasons } from './consent.js';
+import type { FencingRefusal } from './fence-step.js';
+
+export interface GroupRef {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+const reasons = Object.values(fencingRefusalReasons);
+
+export function recordFencingWaiting(
+  metrics: Metrics,
+  group: GroupRef,
+  refused: readonly FencingRefusal[],
+): void {
+  for (const reason of reasons) {
+    const labels = { namespace: group.namespace, failovergroup: group.name, reason };
+    const count = refused.filter((r) => r.reason === reason).length;
+    if (count > 0) metrics.fencingWaiting.set(labels, count);
+    else metrics.fencingWaiting.remove(labels);
+  }
+}
+
+export function clearFencingWaiting(metrics: Metrics, group: GroupRef): void {
+  recordFencingWaiting(metrics, group, []);
+}
