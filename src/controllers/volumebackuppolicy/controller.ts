@@ -7,6 +7,7 @@ import { objectKey, type KubeObject } from '../../kube/wire.js';
 import { statefulVolumeType } from '../statefulvolume/types.js';
 import { reconcileVolumeBackupPolicy } from './reconcile.js';
 import { RecentCreations } from './recent.js';
+import { StatusWrites } from './status-write.js';
 import type { CreationLimiter } from './run.js';
 import {
   defaultPolicyControllerOptions,
@@ -41,6 +42,7 @@ export function registerVolumeBackupPolicy(mgr: Manager, config: VolumeBackupPol
   };
   const limiter = config.creationLimiter ?? new TokenBucket(options.createQps, options.createBurst);
   const recent = new RecentCreations(mgr.clock);
+  const statusWrites = new StatusWrites();
   const policiesIn = (obj: KubeObject): string[] =>
     mgr.cache.list(volumeBackupPolicyType, obj.metadata.namespace).map(objectKey);
   mgr.add({
@@ -51,6 +53,6 @@ export function registerVolumeBackupPolicy(mgr: Manager, config: VolumeBackupPol
       { type: statefulVolumeType, map: policiesIn },
     ],
     concurrency: config.concurrency,
-    reconcile: (req) => reconcileVolumeBackupPolicy({ mgr, limiter, options, recent }, req),
+    reconcile: (req) => reconcileVolumeBackupPolicy({ mgr, limiter, options, recent, statusWrites }, req),
   });
 }
