@@ -1,5 +1,5 @@
 // The VolumeBackup reconcile: its steps, in order, and one status write.
-import type { VolumeBackup } from '../../api/v1alpha1/types.generated.js';
+import type { VolumeBackup, VolumeBackupStatus } from '../../api/v1alpha1/types.generated.js';
 import type { ReconcileRequest } from '../../runtime/controller.js';
 import type { Manager } from '../../runtime/manager.js';
 import { done, requeueAfter, type Result } from '../../runtime/result.js';
@@ -11,7 +11,7 @@ import { judgeWaiting, reasons, remainingMs, type Reason } from './progress.js';
 import { resolveSnapshotClass } from './snapshot-class.js';
 import type { SnapshotSlots } from './slots.js';
 import { resolveSource } from './source.js';
-import { computeStatus, eventsFor } from './status.js';
+import { computeStatus, eventsFor, shouldWriteStatus } from './status.js';
 import { deadlineOfBackup, observeReady, track, type Pass } from './track.js';
 import { volumeBackupType } from './types.js';
 
@@ -42,8 +42,19 @@ export async function reconcileVolumeBackup(
   if (pass.verdict.phase === 'Ready' || pass.verdict.phase === 'Failed') slots.release(backup);
   // 8. Status, written once and only when it changed; Events for the transitions it records.
   const status = computeStatus(backup, pass.verdict, pass.facts, now);
+  if (!shouldWriteStatus(backup.status, status)) return requeueOf(pass);
   await writeStatus(mgr.client, volumeBackupType, backup, status, mgr.cache);
-  for (const e of eventsFor(backup.status, status)) mgr.recorder.record(backup, e.type, e.reason, e.message);
+  recordTransitions(mgr, backup, status);
+  return requeueOf(pass);
+}
+
+function recordTransitions(mgr: Manager, backup: VolumeBackup, status: VolumeBackupStatus): void {
+  const policyMade = backup.spec.policyName !== undefined && backup.spec.policyName !== '';
+  for (const e of eventsFor(backup.status, status, policyMade))
+    mgr.recorder.record(backup, e.type, e.reason, e.message);
+}
+
+function requeueOf(pass: Pass): Result {
   return 'requeueAfterMs' in pass.verdict ? requeueAfter(pass.verdict.requeueAfterMs) : done;
 }
 
@@ -75,9 +86,10 @@ async function startOrTrack(
   // 6. A slot among the snapshots in progress, so a large run reaches the snapshot controller gradually.
   const slot = slots.admit(backup);
   if (!slot.admitted) {
+    // No count of the snapshots in progress: it moves with every snapshot and would rewrite the status.
     const message =
-      `Waiting for a snapshot slot: ${String(slot.inProgress)} snapshots are in progress and the operator ` +
-      `starts at most ${String(slot.limit)} at a time (--backup-max-in-flight).`;
+      `Waiting for a snapshot slot: the operator runs at most ${String(slot.limit)} snapshots at a time ` +
+      '(--backup-max-in-flight) and starts the waiting ones oldest first.';
     return waiting(backup, { reason: reasons.WaitingForSnapshotSlot, message }, now);
   }
   // 7–8. The snapshot, created or adopted, then tracked.

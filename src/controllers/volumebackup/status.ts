@@ -4,6 +4,7 @@ import type { VolumeBackup, VolumeBackupStatus } from '../../api/v1alpha1/types.
 import { volumeBackupConditions as types } from '../../api/v1alpha1/types.generated.js';
 import { rfc3339 } from '../../runtime/clock.js';
 import { setCondition, type ConditionUpdate } from '../../runtime/conditions.js';
+import { sameJson } from '../../runtime/status.js';
 import { reasons, type Verdict } from './progress.js';
 
 /** What the steps learnt about the snapshot, recorded once known. */
@@ -94,7 +95,35 @@ function stuck(before: VolumeBackupStatus | undefined, after: VolumeBackupStatus
   return [{ type: 'Warning', reason: now.reason, message: now.message ?? '' }];
 }
 
-/** Events for what changed between the status read and the status written. */
-export function eventsFor(before: VolumeBackupStatus | undefined, after: VolumeBackupStatus): EventSpec[] {
-  return [...started(before, after), ...finished(before, after), ...stuck(before, after)];
+/**
+ * Events for what changed between the status read and the status written.
+ * A policy's backups tell their start and readiness through the policy, one
+ * Event per run, instead of two Normal Events per backup; their Warnings stay.
+ */
+export function eventsFor(
+  before: VolumeBackupStatus | undefined,
+  after: VolumeBackupStatus,
+  madeByPolicy = false,
+): EventSpec[] {
+  const all = [...started(before, after), ...finished(before, after), ...stuck(before, after)];
+  return madeByPolicy ? all.filter((e) => e.type === 'Warning') : all;
+}
+
+/**
+ * Whether the computed status is worth a write. A backup that has no status
+ * yet and only waits for a snapshot slot stays without one: it is queued
+ * inside the operator, and at most --backup-max-in-flight snapshots run at
+ * once, so a large run would otherwise pay a Pending write for most of its
+ * backups, to be replaced by InProgress moments or minutes later.
+ */
+export function shouldWriteStatus(
+  before: VolumeBackupStatus | undefined,
+  after: VolumeBackupStatus,
+): boolean {
+  if (sameJson(before, after)) return false;
+  const queuedOnly =
+    before?.phase === undefined &&
+    after.phase === 'Pending' &&
+    readyOf(after)?.reason === reasons.WaitingForSnapshotSlot;
+  return !queuedOnly;
 }

@@ -8,6 +8,7 @@ import { statefulVolumeType } from '../statefulvolume/types.js';
 import { BackupAgeBounds, exportBackupAgeBounds } from './max-age.js';
 import { reconcileVolumeBackupPolicy } from './reconcile.js';
 import { RecentCreations } from './recent.js';
+import { StatusWrites } from './status-write.js';
 import type { CreationLimiter } from './run.js';
 import {
   defaultPolicyControllerOptions,
@@ -44,6 +45,7 @@ export function registerVolumeBackupPolicy(mgr: Manager, config: VolumeBackupPol
   const recent = new RecentCreations(mgr.clock);
   const ageBounds = new BackupAgeBounds();
   exportBackupAgeBounds(mgr.metrics, ageBounds);
+  const statusWrites = new StatusWrites();
   const policiesIn = (obj: KubeObject): string[] =>
     mgr.cache.list(volumeBackupPolicyType, obj.metadata.namespace).map(objectKey);
   mgr.add({
@@ -54,6 +56,7 @@ export function registerVolumeBackupPolicy(mgr: Manager, config: VolumeBackupPol
       { type: statefulVolumeType, map: policiesIn },
     ],
     concurrency: config.concurrency,
-    reconcile: (req) => reconcileVolumeBackupPolicy({ mgr, limiter, options, recent, ageBounds }, req),
+    reconcile: (req) =>
+      reconcileVolumeBackupPolicy({ mgr, limiter, options, recent, ageBounds, statusWrites }, req),
   });
 }

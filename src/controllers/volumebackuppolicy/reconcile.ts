@@ -1,5 +1,7 @@
 // The VolumeBackupPolicy reconcile: its steps, in order, and one status write.
-import type { StatefulVolume } from '../../api/v1alpha1/types.generated.js';
+import type { StatefulVolume, VolumeBackupPolicyStatus } from '../../api/v1alpha1/types.generated.js';
+import { objectKey } from '../../kube/wire.js';
+import type { ConditionUpdate } from '../../runtime/conditions.js';
 import type { ReconcileRequest } from '../../runtime/controller.js';
 import type { Manager } from '../../runtime/manager.js';
 import { done, requeueAfter, type Result } from '../../runtime/result.js';
@@ -18,6 +20,7 @@ import {
 } from './schedule.js';
 import { selectVolumes, type Selection } from './select.js';
 import { computeStatus, type StatusInput } from './status.js';
+import { decideStatusWrite } from './status-write.js';
 import { tick, type TickDeps, type TickResult } from './tick.js';
 import { reasons, volumeBackupPolicyType, volumeBackupType, type Backup, type Policy } from './types.js';
 
@@ -122,10 +125,10 @@ function passStatus(
   };
 }
 
-function nextPass(result: TickResult, kept: Retained): Result {
+function nextPass(result: TickResult, kept: Retained, progressDue: number | undefined): Result {
   // Deletions left by the per-pass cap follow a second later.
   const cap = kept.more === true ? 1_000 : MAX_REQUEUE_MS;
-  return requeueAfter(Math.min(result.requeueAfterMs ?? MAX_REQUEUE_MS, cap));
+  return requeueAfter(Math.min(result.requeueAfterMs ?? MAX_REQUEUE_MS, cap, progressDue ?? MAX_REQUEUE_MS));
 }
 
 /** A suspended policy promises nothing; otherwise its bound covers the volumes it selects now. */
@@ -154,6 +157,7 @@ export async function reconcileVolumeBackupPolicy(deps: TickDeps, req: Reconcile
   const policy = mgr.cache.get<Policy>(volumeBackupPolicyType, req.namespace, req.name);
   if (policy === undefined || policy.metadata.deletionTimestamp !== undefined) {
     deps.ageBounds.delete(req.key);
+    deps.statusWrites.forget(`${req.namespace}/${req.name}`);
     return done;
   }
   const schedule = parseSchedule(policy.spec.schedule, policy.spec.timeZone ?? 'UTC');
@@ -172,23 +176,47 @@ export async function reconcileVolumeBackupPolicy(deps: TickDeps, req: Reconcile
     result.report.kind === 'suspended' ? { left: backups } : await retain(deps, policy, world, backups);
   // 7. Status, once; a failed creation is thrown only after it, so it retries with backoff.
   const base = { policy, selection: world.selection, now: mgr.clock.now(), schedule };
-  await write(deps, passStatus(base, result, kept));
+  const progressDue = await write(deps, passStatus(base, result, kept));
   if (result.error !== undefined) throw new Error(result.error);
-  return nextPass(result, kept);
+  return nextPass(result, kept, progressDue);
 }
 
-async function write(deps: TickDeps, input: StatusInput): Promise<void> {
+/**
+ * Writes the status when decideStatusWrite says so. Returns when to look again
+ * for progress held back, if any.
+ */
+async function write(deps: TickDeps, input: StatusInput): Promise<number | undefined> {
+  const { mgr } = deps;
   const ready = readyCondition(input);
   const status = computeStatus(input, ready);
-  const { written } = await writeStatus(
-    deps.mgr.client,
-    volumeBackupPolicyType,
-    input.policy,
-    status,
-    deps.mgr.cache,
-  );
+  const key = objectKey(input.policy);
+  const now = mgr.clock.now().getTime();
+  const decision = decideStatusWrite(input.policy.status, status, deps.statusWrites.lastWrite(key), now);
+  if (decision.kind === 'later') return decision.afterMs;
+  if (decision.kind === 'none') return undefined;
+  await writeStatus(mgr.client, volumeBackupPolicyType, input.policy, status, mgr.cache);
+  deps.statusWrites.wrote(key, now);
+  announceWritten(deps, input, status, ready);
+  return undefined;
+}
+
+/** Events for what the status just written says for the first time. */
+function announceWritten(
+  deps: TickDeps,
+  input: StatusInput,
+  status: VolumeBackupPolicyStatus,
+  ready: ConditionUpdate,
+): void {
+  const previous = input.policy.status;
+  const was = previous?.conditions?.find((c) => c.type === ready.type);
   // A volume named in spec but absent is a typo or a deletion: said once, when it starts.
-  const was = input.policy.status?.conditions?.find((c) => c.type === ready.type);
-  if (written && ready.reason === reasons.VolumeNotFound && was?.reason !== reasons.VolumeNotFound)
+  if (ready.reason === reasons.VolumeNotFound && was?.reason !== reasons.VolumeNotFound)
     deps.mgr.recorder.warning(input.policy, reasons.VolumeNotFound, ready.message);
+  // One Normal Event per run that finished well, in place of one per backup.
+  if (
+    ready.reason === reasons.LastRunSucceeded &&
+    status.lastSuccessfulTime !== undefined &&
+    status.lastSuccessfulTime !== previous?.lastSuccessfulTime
+  )
+    deps.mgr.recorder.normal(input.policy, reasons.RunSucceeded, ready.message);
 }

@@ -6,6 +6,7 @@ import { rfc3339 } from '../../runtime/clock.js';
 import { errorMessage, isAlreadyExists } from '../../kube/errors.js';
 import type { Manager } from '../../runtime/manager.js';
 import { labelValue } from '../../kube/names.js';
+import { snapshotProtection } from '../volumebackup/types.js';
 import { backupName, jitterSecondsFor } from './naming.js';
 import {
   backupAnnotations,
@@ -122,6 +123,8 @@ export function desiredBackup(policy: Policy, volume: string, scheduledTime: Dat
         [backupLabels.managedBy]: managerName,
       },
       annotations: { [backupAnnotations.scheduledTime]: rfc3339(scheduledTime) },
+      // Born with the VolumeBackup controller's finalizer, which would otherwise cost an update of each backup.
+      finalizers: [snapshotProtection],
     },
     spec,
   };

@@ -30,17 +30,39 @@ export interface StaleInput {
  * produced nothing, roughly two schedule intervals plus the grace.
  */
 export function staleThreshold(input: StaleInput): Date | undefined {
-  const grace = (input.graceSeconds ?? DEFAULT_STALE_GRACE_SECONDS) * 1000;
-  const due = previousRun(input.schedule, new Date(input.now.getTime() - grace));
-  if (due === undefined) return undefined;
-  const before = previousRun(input.schedule, new Date(due.getTime() - 1));
+  const before = runBeforeLastDue(input.schedule, input.now, input.graceSeconds);
   if (before === undefined || before.getTime() < input.since.getTime()) return undefined;
   return before;
 }
 
+/** The earlier of the two latest runs whose grace is over; the same for every volume of a policy. */
+function runBeforeLastDue(
+  schedule: ParsedSchedule,
+  now: Date,
+  graceSeconds: number | undefined,
+): Date | undefined {
+  const grace = (graceSeconds ?? DEFAULT_STALE_GRACE_SECONDS) * 1000;
+  const due = previousRun(schedule, new Date(now.getTime() - grace));
+  if (due === undefined) return undefined;
+  return previousRun(schedule, new Date(due.getTime() - 1));
+}
+
 /** Whether the volume's newest Ready backup is older than the schedule allows. */
 export function isStale(input: StaleInput): boolean {
-  const threshold = staleThreshold(input);
-  if (threshold === undefined) return false;
-  return input.lastSuccessfulTime === undefined || input.lastSuccessfulTime.getTime() < threshold.getTime();
+  return staleCheck(input)(input);
+}
+
+/**
+ * isStale for many volumes of one policy: the schedule is walked once, not
+ * once per volume on every pass.
+ */
+export function staleCheck(
+  policy: Pick<StaleInput, 'schedule' | 'now' | 'graceSeconds'>,
+): (volume: Pick<StaleInput, 'since' | 'lastSuccessfulTime'>) => boolean {
+  const before = runBeforeLastDue(policy.schedule, policy.now, policy.graceSeconds);
+  return (volume) => {
+    if (before === undefined || before.getTime() < volume.since.getTime()) return false;
+    const last = volume.lastSuccessfulTime;
+    return last === undefined || last.getTime() < before.getTime();
+  };
 }

@@ -14,7 +14,7 @@ import { takenAt } from './prune.js';
 import type { RunOutcome } from './run.js';
 import type { ParsedSchedule } from './schedule.js';
 import type { Selection } from './select.js';
-import { isStale } from './stale.js';
+import { staleCheck } from './stale.js';
 import { backupAnnotations, reasons, type Backup, type Policy } from './types.js';
 
 /** status.volumes is bounded by the schema; the rest are counted but not listed. */
@@ -89,7 +89,14 @@ function newestBy(backups: readonly Backup[]): Backup | undefined {
 }
 
 export function volumeStatus(volume: string, backups: readonly Backup[]): PolicyVolumeStatus {
-  const own = live(backups).filter((b) => b.spec.volumeName === volume);
+  return statusOfVolume(
+    volume,
+    live(backups).filter((b) => b.spec.volumeName === volume),
+  );
+}
+
+/** The status of one volume from its own live backups. */
+function statusOfVolume(volume: string, own: readonly Backup[]): PolicyVolumeStatus {
   const ready = own.filter((b) => b.status?.phase === 'Ready');
   const status: PolicyVolumeStatus = { name: volume, readyBackups: ready.length };
   const newest = newestBy(own)?.metadata.name;
@@ -97,6 +104,29 @@ export function volumeStatus(volume: string, backups: readonly Backup[]): Policy
   const newestReady = newestBy(ready);
   if (newestReady !== undefined) status.lastSuccessfulTime = rfc3339(takenAt(newestReady));
   return status;
+}
+
+/**
+ * Each volume's status, from the backups grouped by volume once: every change
+ * of a backup wakes the policy, and filtering all backups for each volume on
+ * every pass grew with volumes times backups.
+ */
+function volumeStatuses(backups: readonly Backup[]): (volume: string) => PolicyVolumeStatus {
+  const byVolume = new Map<string, Backup[]>();
+  for (const b of live(backups)) {
+    const list = byVolume.get(b.spec.volumeName);
+    if (list === undefined) byVolume.set(b.spec.volumeName, [b]);
+    else list.push(b);
+  }
+  const memo = new Map<string, PolicyVolumeStatus>();
+  return (volume) => {
+    let status = memo.get(volume);
+    if (status === undefined) {
+      status = statusOfVolume(volume, byVolume.get(volume) ?? []);
+      memo.set(volume, status);
+    }
+    return status;
+  };
 }
 
 function counts(backups: readonly Backup[]): NonNullable<VolumeBackupPolicyStatus['counts']> {
@@ -108,22 +138,22 @@ function counts(backups: readonly Backup[]): NonNullable<VolumeBackupPolicyStatu
   };
 }
 
-function staleVolumes(input: StatusInput, schedule: ParsedSchedule): string[] {
+function staleVolumes(
+  input: StatusInput,
+  schedule: ParsedSchedule,
+  statusOf: (volume: string) => PolicyVolumeStatus,
+): string[] {
   const spec = input.policy.spec;
   const policyCreated = new Date(input.policy.metadata.creationTimestamp ?? 0).getTime();
   const grace = (spec.backupDeadlineSeconds ?? 3600) + (spec.jitterSeconds ?? 0);
+  const stale = staleCheck({ schedule, now: input.now, graceSeconds: grace });
   return input.selection.volumes.flatMap((v: StatefulVolume) => {
     const name = v.metadata.name ?? '';
-    const last = volumeStatus(name, input.backups).lastSuccessfulTime;
+    const last = statusOf(name).lastSuccessfulTime;
     const since = new Date(Math.max(policyCreated, new Date(v.metadata.creationTimestamp ?? 0).getTime()));
-    const stale = isStale({
-      schedule,
-      now: input.now,
-      since,
-      graceSeconds: grace,
-      ...(last !== undefined ? { lastSuccessfulTime: new Date(last) } : {}),
-    });
-    return stale ? [name] : [];
+    return stale({ since, ...(last !== undefined ? { lastSuccessfulTime: new Date(last) } : {}) })
+      ? [name]
+      : [];
   });
 }
 
@@ -179,14 +209,15 @@ function setAll(
 export function computeStatus(input: StatusInput, ready: ConditionUpdate): VolumeBackupPolicyStatus {
   const previous = input.policy.status;
   const updates: ConditionUpdate[] = [ready, suspendedCondition(input.tick.kind === 'suspended')];
-  const stale = input.schedule === undefined ? [] : staleVolumes(input, input.schedule);
+  const statusOf = volumeStatuses(input.backups);
+  const stale = input.schedule === undefined ? [] : staleVolumes(input, input.schedule, statusOf);
   if (input.schedule !== undefined) updates.push(staleCondition(stale));
   const status: VolumeBackupPolicyStatus = {
     phase: phaseOf(input, stale.length > 0),
     conditions: setAll(previous?.conditions, updates, input),
     volumes: input.selection.volumes
       .slice(0, MAX_LISTED_VOLUMES)
-      .map((v) => volumeStatus(v.metadata.name ?? '', input.backups)),
+      .map((v) => ({ ...statusOf(v.metadata.name ?? '') })),
     counts: counts(input.backups),
   };
   const gen = input.policy.metadata.generation;

@@ -4,6 +4,7 @@ import { rfc3339 } from '../../runtime/clock.js';
 import type { Manager } from '../../runtime/manager.js';
 import type { BackupAgeBounds } from './max-age.js';
 import type { RecentCreations } from './recent.js';
+import type { StatusWrites } from './status-write.js';
 import type { RunOutcome } from './run.js';
 import {
   desiredBackup,
@@ -61,6 +62,10 @@ export function skipMessage(d: Extract<ScheduleDecision, { kind: 'skip' }>, poli
   );
 }
 
+/**
+ * One BackupCreated Event per run, from the pass that completes it, rather than
+ * one per pass: a large run takes several passes under the per-pass cap.
+ */
 function announce(
   mgr: Manager,
   policy: Policy,
@@ -68,18 +73,20 @@ function announce(
   outcomes: readonly RunOutcome[],
 ): void {
   const run = rfc3339(d.scheduledTime);
-  const created = outcomes.flatMap((o) => (o.kind === 'created' ? [o.name] : []));
-  if (created.length > 0) {
+  const complete = runComplete(outcomes);
+  const createdNow = outcomes.some((o) => o.kind === 'created');
+  const ofRun = outcomes.flatMap((o) => (o.kind === 'created' || o.kind === 'present' ? [o.name] : []));
+  if (complete && createdNow) {
     const late =
       d.missedCount > 0 ? ` (catching up; ${d.missedCount} earlier missed run(s) are not made up)` : '';
     mgr.recorder.normal(
       policy,
       reasons.BackupCreated,
-      `Created ${created.length} VolumeBackup(s) for the run of ${run}${late}: ${names(created)}.`,
+      `Created ${ofRun.length} VolumeBackup(s) for the run of ${run}${late}: ${names(ofRun)}.`,
     );
   }
   const busy = outcomes.flatMap((o) => (o.kind === 'busy' ? [`${o.volume} (${o.inFlight})`] : []));
-  if (busy.length > 0)
+  if (complete && busy.length > 0)
     mgr.recorder.normal(
       policy,
       reasons.BackupSkipped,
@@ -113,6 +120,8 @@ export interface TickDeps {
   readonly recent: RecentCreations;
   /** Each policy's bound on the age of its volumes' newest backups, for the metric. */
   readonly ageBounds: BackupAgeBounds;
+  /** When this process last wrote each policy's status. */
+  readonly statusWrites: StatusWrites;
 }
 
 async function run(

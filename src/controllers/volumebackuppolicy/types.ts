@@ -37,6 +37,7 @@ export const reasons = {
   Scheduled: 'Scheduled',
   RunInProgress: 'RunInProgress',
   LastRunSucceeded: 'LastRunSucceeded',
+  RunSucceeded: 'RunSucceeded',
   BackupFailed: 'BackupFailed',
   Suspended: 'Suspended',
   NotSuspended: 'NotSuspended',

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { VolumeBackup, VolumeBackupStatus } from '../../../src/api/v1alpha1/types.generated.js';
 import { reasons, type Verdict } from '../../../src/controllers/volumebackup/progress.js';
-import { computeStatus, eventsFor } from '../../../src/controllers/volumebackup/status.js';
+import { computeStatus, eventsFor, shouldWriteStatus } from '../../../src/controllers/volumebackup/status.js';
 
 const now = new Date('2026-11-23T10:00:30.123Z');
 
@@ -136,5 +136,49 @@ for (const c of eventCases) {
       eventsFor(c.before, c.after).map((e) => `${e.type}/${e.reason}`),
       c.want,
     );
+  });
+}
+
+test('a policy’s backup keeps its Warnings and leaves its Normal Events to the policy', () => {
+  const shown = (before: VolumeBackupStatus | undefined, after: VolumeBackupStatus): string[] =>
+    eventsFor(before, after, true).map((e) => `${e.type}/${e.reason}`);
+  assert.deepEqual(shown(undefined, { phase: 'Ready', startedAt: 'x' }), []);
+  assert.deepEqual(
+    shown(
+      { phase: 'InProgress', startedAt: 'x' },
+      { phase: 'Failed', startedAt: 'x', error: { reason: 'DeadlineExceeded', message: 'm' } },
+    ),
+    ['Warning/BackupFailed'],
+  );
+  assert.deepEqual(shown(undefined, pending(reasons.VolumeNotFound)), ['Warning/VolumeNotFound']);
+});
+
+const started: VolumeBackupStatus = { phase: 'InProgress', startedAt: 'x', volumeSnapshotName: 'db-1' };
+const writeCases: {
+  name: string;
+  before?: VolumeBackupStatus;
+  after: VolumeBackupStatus;
+  want: boolean;
+}[] = [
+  { name: 'nothing changed', before: started, after: { ...started }, want: false },
+  { name: 'first status of a backup that started', after: started, want: true },
+  {
+    name: 'a backup with no status that only waits for a snapshot slot stays queued without one',
+    after: pending(reasons.WaitingForSnapshotSlot),
+    want: false,
+  },
+  {
+    name: 'a backup that waited for its volume and now waits for a slot says so',
+    before: pending(reasons.VolumeNotBound),
+    after: pending(reasons.WaitingForSnapshotSlot),
+    want: true,
+  },
+  { name: 'waiting for the volume is shown', after: pending(reasons.VolumeNotBound), want: true },
+  { name: 'a phase change', before: started, after: { ...started, phase: 'Ready' }, want: true },
+];
+
+for (const c of writeCases) {
+  test(`status write: ${c.name}`, () => {
+    assert.equal(shouldWriteStatus(c.before, c.after), c.want);
   });
 }

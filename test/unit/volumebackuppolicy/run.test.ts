@@ -186,4 +186,6 @@ test('the desired backup carries labels, the run annotation and the policy’s s
   assert.equal(b.metadata.annotations?.['storage.stateful.dev/scheduled-time'], '2026-11-23T01:00:00Z');
   // Deleting a policy must not garbage-collect the backups it made.
   assert.equal(b.metadata.ownerReferences, undefined);
+  // The VolumeBackup controller's finalizer from the start: no update of each backup to add it.
+  assert.deepEqual(b.metadata.finalizers, ['storage.stateful.dev/snapshot-protection']);
 });
