@@ -25,6 +25,7 @@ import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { failoverGroupType, statefulVolumeType } from '../src/controllers/kinds.js';
 import { KubeClient } from '../src/kube/client.js';
+import { isTransient } from '../src/kube/errors.js';
 import { coreTypes } from '../src/kube/resource.js';
 import type { KubeObject } from '../src/kube/wire.js';
 import { kwokControllerLabel } from '../test/cluster/components.js';
@@ -62,6 +63,18 @@ interface Measure {
 
 const managedNs = 'bench-managed';
 const zoneLabel = 'topology.kubernetes.io/zone';
+
+/** Retries what a busy API server refused or dropped (the machine is shared); anything else throws. */
+async function retried<T>(what: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await what();
+    } catch (err) {
+      if (attempt >= 30 || !isTransient(err)) throw err;
+      await sleep(Math.min(10_000, 250 * attempt));
+    }
+  }
+}
 
 // ---- the cluster's contents --------------------------------------------------
 
@@ -181,7 +194,7 @@ function podOf(
 
 async function createNodes(client: KubeClient, count: number): Promise<string[]> {
   const nodes = Array.from({ length: count }, (_, i) => nodeOf(i));
-  await pool(nodes, 32, (n) => client.create(coreTypes.node, n).catch(ignoreExists));
+  await pool(nodes, 16, (n) => retried(() => client.create(coreTypes.node, n)).catch(ignoreExists));
   return nodes.map((n) => n.metadata.name ?? '');
 }
 
@@ -196,10 +209,12 @@ async function ensureNamespaces(
   const out: { ns: string; owner: { name: string; uid: string } }[] = [];
   await pool([...Array(count).keys()], 16, async (i) => {
     const ns = `bench-other-${String(i)}`;
-    await client.create(coreTypes.namespace, { metadata: { name: ns } }).catch(ignoreExists);
-    const owner = await client
-      .create<KubeObject>(coreTypes.configMap, { metadata: { name: 'owner', namespace: ns } })
-      .catch(() => client.get<KubeObject>(coreTypes.configMap, ns, 'owner'));
+    await retried(() => client.create(coreTypes.namespace, { metadata: { name: ns } })).catch(ignoreExists);
+    const owner = await retried(() =>
+      client
+        .create<KubeObject>(coreTypes.configMap, { metadata: { name: 'owner', namespace: ns } })
+        .catch(() => client.get<KubeObject>(coreTypes.configMap, ns, 'owner')),
+    );
     out[i] = { ns, owner: { name: 'owner', uid: owner.metadata.uid ?? '' } };
   });
   return out;
@@ -214,7 +229,7 @@ async function growPods(
   total: number,
 ): Promise<void> {
   const items = Array.from({ length: total - from }, (_, k) => from + k);
-  await pool(items, 64, async (i) => {
+  await pool(items, 32, async (i) => {
     const space = spaces[i % spaces.length];
     if (space === undefined) return;
     const pod = podOf(space.ns, i, nodes[i % nodes.length] ?? '', space.owner);
@@ -235,11 +250,14 @@ async function countRunning(client: KubeClient): Promise<number> {
   let running = 0;
   let cont: string | undefined;
   do {
-    const page = await client.list<KubeObject & { status?: { phase?: string } }>(coreTypes.pod, undefined, {
-      limit: 2000,
-      fieldSelector: 'status.phase=Running',
-      ...(cont !== undefined ? { continue: cont } : {}),
-    });
+    const from = cont;
+    const page = await retried(() =>
+      client.list<KubeObject & { status?: { phase?: string } }>(coreTypes.pod, undefined, {
+        limit: 2000,
+        fieldSelector: 'status.phase=Running',
+        ...(from !== undefined ? { continue: from } : {}),
+      }),
+    );
     running += page.items.filter((p) => p.metadata.namespace?.startsWith('bench-other-')).length;
     cont = page.metadata.continue === '' ? undefined : page.metadata.continue;
   } while (cont !== undefined);
@@ -480,9 +498,11 @@ async function run(state: RunState, opts: Options, command: string): Promise<voi
     await until(
       'the nodes Ready',
       async () => {
-        const list = await client.list<
-          KubeObject & { status?: { conditions?: { type: string; status: string }[] } }
-        >(coreTypes.node);
+        const list = await retried(() =>
+          client.list<KubeObject & { status?: { conditions?: { type: string; status: string }[] } }>(
+            coreTypes.node,
+          ),
+        );
         return (
           list.items.filter((n) =>
             n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
