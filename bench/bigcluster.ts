@@ -25,7 +25,7 @@ import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { failoverGroupType, statefulVolumeType } from '../src/controllers/kinds.js';
 import { KubeClient } from '../src/kube/client.js';
-import { isTransient } from '../src/kube/errors.js';
+import { isConflict, isTransient } from '../src/kube/errors.js';
 import { coreTypes } from '../src/kube/resource.js';
 import type { KubeObject } from '../src/kube/wire.js';
 import { kwokControllerLabel } from '../test/cluster/components.js';
@@ -198,8 +198,9 @@ async function createNodes(client: KubeClient, count: number): Promise<string[]>
   return nodes.map((n) => n.metadata.name ?? '');
 }
 
+/** A rerun on the same cluster finds what the last one made. */
 function ignoreExists(err: unknown): void {
-  if (!String(err).includes('AlreadyExists') && !String(err).includes('409')) throw err;
+  if (!isConflict(err)) throw err;
 }
 
 async function ensureNamespaces(
@@ -238,7 +239,7 @@ async function growPods(
         await client.create(coreTypes.pod, pod);
         return;
       } catch (err) {
-        if (String(err).includes('AlreadyExists')) return;
+        if (isConflict(err)) return;
         if (attempt > 60) throw err;
         await sleep(500);
       }
