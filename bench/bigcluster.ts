@@ -25,7 +25,7 @@ import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { failoverGroupType, statefulVolumeType } from '../src/controllers/kinds.js';
 import { KubeClient } from '../src/kube/client.js';
-import { isConflict, isTransient } from '../src/kube/errors.js';
+import { isAlreadyExists, isTransient } from '../src/kube/errors.js';
 import { coreTypes } from '../src/kube/resource.js';
 import type { KubeObject } from '../src/kube/wire.js';
 import { kwokControllerLabel } from '../test/cluster/components.js';
@@ -200,7 +200,7 @@ async function createNodes(client: KubeClient, count: number): Promise<string[]>
 
 /** A rerun on the same cluster finds what the last one made. */
 function ignoreExists(err: unknown): void {
-  if (!isConflict(err)) throw err;
+  if (!isAlreadyExists(err)) throw err;
 }
 
 async function ensureNamespaces(
@@ -239,7 +239,7 @@ async function growPods(
         await client.create(coreTypes.pod, pod);
         return;
       } catch (err) {
-        if (isConflict(err)) return;
+        if (isAlreadyExists(err)) return;
         if (attempt > 60) throw err;
         await sleep(500);
       }
