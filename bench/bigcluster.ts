@@ -25,7 +25,7 @@ import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { failoverGroupType, statefulVolumeType } from '../src/controllers/kinds.js';
 import { KubeClient } from '../src/kube/client.js';
-import { isAlreadyExists, isTransient } from '../src/kube/errors.js';
+import { ApiError, isAlreadyExists, isTransient } from '../src/kube/errors.js';
 import { coreTypes } from '../src/kube/resource.js';
 import type { KubeObject } from '../src/kube/wire.js';
 import { kwokControllerLabel } from '../test/cluster/components.js';
@@ -70,7 +70,9 @@ async function retried<T>(what: () => Promise<T>): Promise<T> {
     try {
       return await what();
     } catch (err) {
-      if (attempt >= 30 || !isTransient(err)) throw err;
+      // A socket reset or abort arrives as a plain Error, without a code: worth another try too.
+      const dropped = !(err instanceof ApiError);
+      if (attempt >= 30 || !(dropped || isTransient(err))) throw err;
       await sleep(Math.min(10_000, 250 * attempt));
     }
   }
