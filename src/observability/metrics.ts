@@ -269,4 +269,31 @@ export class Metrics {
   async render(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
+
+  // ---- What the cache holds and receives: its cost, visible in production.
+
+  private cacheSizes: () => ReadonlyMap<string, number> = () => new Map();
+
+  /** Where the cache_objects gauge reads the objects held per resource at scrape time. */
+  sampleCacheWith(sizes: () => ReadonlyMap<string, number>): void {
+    this.cacheSizes = sizes;
+  }
+
+  readonly cacheObjects = new Gauge({
+    name: 'stateful_volume_operator_cache_objects',
+    help: 'Objects held in the cache per resource (sampled at scrape).',
+    labelNames: ['resource'] as const,
+    registers: [this.registry],
+    collect: () => {
+      this.cacheObjects.reset();
+      for (const [resource, n] of this.cacheSizes()) this.cacheObjects.set({ resource }, n);
+    },
+  });
+
+  readonly watchEvents = new Counter({
+    name: 'stateful_volume_operator_watch_events_total',
+    help: 'Watch events received per resource and type (ADDED, MODIFIED, DELETED, BOOKMARK).',
+    labelNames: ['resource', 'type'] as const,
+    registers: [this.registry],
+  });
 }

@@ -6,6 +6,7 @@ import type { KubeClient } from '../kube/client.js';
 import { resourceName, type ResourceType } from '../kube/resource.js';
 import type { KubeObject } from '../kube/wire.js';
 import { Informer, type InformerHandler, type InformerOptions } from './informer.js';
+import { projectionFor } from './projections.js';
 
 export interface CacheOptions {
   /** Namespaces to watch for namespaced types; empty means all namespaces. */
@@ -37,6 +38,7 @@ export class Cache {
       list = namespaces.map(
         (namespace) =>
           new Informer<KubeObject>(this.client, type, this.log, {
+            project: projectionFor(type),
             ...this.opts.informer,
             ...(namespace !== undefined ? { namespace } : {}),
           }),
@@ -70,10 +72,19 @@ export class Cache {
   list<T extends KubeObject>(type: ResourceType, namespace?: string, filter?: (obj: T) => boolean): T[] {
     const out: T[] = [];
     for (const inf of this.informersFor<T>(type)) {
-      for (const obj of inf.list()) {
-        if (namespace !== undefined && obj.metadata.namespace !== namespace) continue;
+      for (const obj of namespace === undefined ? inf.list() : inf.listIn(namespace)) {
         if (filter === undefined || filter(obj)) out.push(obj);
       }
+    }
+    return out;
+  }
+
+  /** Objects held per resource (summed over its namespaces), for the cache_objects gauge. */
+  sizes(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const inf of this.declared()) {
+      const resource = resourceName(inf.type);
+      out.set(resource, (out.get(resource) ?? 0) + inf.size);
     }
     return out;
   }

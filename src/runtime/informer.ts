@@ -14,11 +14,11 @@ import { objectKey, type KubeObject } from '../kube/wire.js';
 import { backoffDelay, type BackoffPolicy } from './queue.js';
 
 /**
- * Drops metadata.managedFields: no controller reads them, they are often the
- * larger part of an object, and an update that omits them leaves them as they
- * are on the server.
+ * Drops metadata.managedFields, the default projection: no controller reads
+ * them, they are often the larger part of an object, and an update that omits
+ * them leaves them as they are on the server.
  */
-function lean<T extends KubeObject>(obj: T): T {
+function lean(obj: KubeObject): KubeObject {
   delete obj.metadata.managedFields;
   return obj;
 }
@@ -37,6 +37,14 @@ export interface InformerOptions {
   /** A stream silent this much longer than its timeout is considered dead. */
   watchdogGraceSeconds?: number;
   backoff?: BackoffPolicy;
+  /**
+   * Applied to every listed, watched and written object before it is stored
+   * and before handlers see it: what the cache keeps of the type (see
+   * projections.ts). Drops managedFields when unset.
+   */
+  project?: (obj: KubeObject) => KubeObject;
+  /** Called for every watch event received (bookmarks included), e.g. to count them. */
+  onEvent?: (resource: string, type: string) => void;
   /** Called for every handler exception and watch failure, e.g. to count them. */
   onError?: (kind: 'handler' | 'watch' | 'list', err: unknown, resource: string) => void;
 }
@@ -48,6 +56,8 @@ interface WatchEvent<T> {
 
 export class Informer<T extends KubeObject> {
   private store = new Map<string, T>();
+  /** The store's keys per namespace, so a namespace's objects are read without walking the rest. */
+  private byNamespace = new Map<string, Set<string>>();
   private readonly handlers: InformerHandler<T>[] = [];
   private resourceVersion: string | undefined;
   private readonly abort = new AbortController();
@@ -102,6 +112,47 @@ export class Informer<T extends KubeObject> {
     return [...this.store.values()];
   }
 
+  /** The objects of one namespace, through the namespace index. */
+  listIn(namespace: string): T[] {
+    const out: T[] = [];
+    for (const key of this.byNamespace.get(namespace) ?? []) {
+      const obj = this.store.get(key);
+      if (obj !== undefined) out.push(obj);
+    }
+    return out;
+  }
+
+  /** Objects held. */
+  get size(): number {
+    return this.store.size;
+  }
+
+  private projected(obj: T): T {
+    return (this.opts.project ?? lean)(obj) as T;
+  }
+
+  private put(key: string, obj: T): void {
+    this.store.set(key, obj);
+    this.index(key, obj);
+  }
+
+  // Cluster-scoped objects have no namespace and are not indexed: no namespace lists them.
+  private index(key: string, obj: T): void {
+    const ns = obj.metadata.namespace;
+    if (ns === undefined || ns === '') return;
+    let keys = this.byNamespace.get(ns);
+    if (keys === undefined) this.byNamespace.set(ns, (keys = new Set()));
+    keys.add(key);
+  }
+
+  private remove(key: string, obj: T): void {
+    this.store.delete(key);
+    const ns = obj.metadata.namespace ?? '';
+    const keys = this.byNamespace.get(ns);
+    keys?.delete(key);
+    if (keys?.size === 0) this.byNamespace.delete(ns);
+  }
+
   /**
    * Takes in the answer to this process's own write before its watch event
    * arrives, so the next pass does not write from the version it replaced and
@@ -114,7 +165,7 @@ export class Informer<T extends KubeObject> {
     const held = this.store.get(key);
     if (held === undefined || held.metadata.resourceVersion !== from.metadata.resourceVersion) return false;
     if (held.metadata.uid !== to.metadata.uid) return false;
-    this.store.set(key, lean(to));
+    this.put(key, this.projected(to));
     return true;
   }
 
@@ -185,7 +236,7 @@ export class Informer<T extends KubeObject> {
         ...(cont !== undefined ? { continue: cont } : {}),
         ...(this.opts.labelSelector !== undefined ? { labelSelector: this.opts.labelSelector } : {}),
       });
-      for (const item of page.items) items.set(objectKey(item), lean(item));
+      for (const item of page.items) items.set(objectKey(item), this.projected(item));
       cont = page.metadata.continue === '' ? undefined : page.metadata.continue;
       resourceVersion = page.metadata.resourceVersion ?? '';
     } while (cont !== undefined && !this.stopped());
@@ -197,6 +248,8 @@ export class Informer<T extends KubeObject> {
   private replace(next: Map<string, T>): void {
     const previous = this.store;
     this.store = next;
+    this.byNamespace = new Map();
+    for (const [key, obj] of next) this.index(key, obj);
     for (const [key, obj] of next) {
       const old = previous.get(key);
       if (old === undefined) this.emit('add', obj);
@@ -259,20 +312,21 @@ export class Informer<T extends KubeObject> {
       throw new ApiError(status.code ?? 0, status.reason ?? 'WatchError', status.message ?? 'watch error');
     }
     const rv = event.object.metadata.resourceVersion;
+    this.opts.onEvent?.(resourceName(this.type), event.type);
     if (event.type !== 'BOOKMARK') this.apply(event.type, event.object);
     if (rv !== undefined) this.resourceVersion = rv;
   }
 
-  private apply(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: T): void {
-    lean(obj);
+  private apply(type: 'ADDED' | 'MODIFIED' | 'DELETED', full: T): void {
+    const obj = this.projected(full);
     const key = objectKey(obj);
     const old = this.store.get(key);
     if (type === 'DELETED') {
-      this.store.delete(key);
+      this.remove(key, old ?? obj);
       this.emit('delete', obj);
       return;
     }
-    this.store.set(key, obj);
+    this.put(key, obj);
     if (old === undefined) this.emit('add', obj);
     else this.emit('update', obj, old);
   }

@@ -66,11 +66,15 @@ export class Manager {
         onError: (kind, _err, resource): void => {
           metrics.informerErrors.inc({ resource, kind });
         },
+        onEvent: (resource, type): void => {
+          metrics.watchEvents.inc({ resource, type });
+        },
         ...(opts.informerWatchTimeoutSeconds !== undefined
           ? { watchTimeoutSeconds: opts.informerWatchTimeoutSeconds }
           : {}),
       },
     });
+    metrics.sampleCacheWith(() => this.cache.sizes());
     this.writer = client.fenced(() => this.mayWrite());
     this.recorder = new EventRecorder(this.writer, log.child({ component: 'events' }), this.clock, {
       component: opts.component,

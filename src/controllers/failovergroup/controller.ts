@@ -6,7 +6,9 @@ import type { FailoverGroup } from '../../api/v1alpha1/types.generated.js';
 import type { OperatorConfig } from '../../config.js';
 import { coreTypes } from '../../kube/resource.js';
 import { objectKey, type KubeObject } from '../../kube/wire.js';
+import type { InformerEvent } from '../../runtime/informer.js';
 import type { Manager } from '../../runtime/manager.js';
+import type { NodeView } from '../../runtime/projections.js';
 import { defaultFencingPolicy, type FencingPolicy } from './consent.js';
 import type { FencingContext } from './fence-step.js';
 import { Heartbeats, nodeLeaseNamespace } from './heartbeats.js';
@@ -15,6 +17,23 @@ import { reconcileFailoverGroup } from './reconcile.js';
 import { ShutdownSightings } from './shutdown.js';
 import { statefulVolumeType } from '../kinds.js';
 import { failoverGroupType } from './types.js';
+
+/** What a group reads of a Node, as the cache keeps it: everything but its resourceVersion. */
+function nodeContent(node: NodeView): string {
+  const { resourceVersion: _rv, ...meta } = node.metadata;
+  return JSON.stringify([meta, node.spec, node.status]);
+}
+
+/**
+ * Whether a Node event can change a group's verdict. The cache keeps no
+ * heartbeat times, so a kubelet's periodic status report arrives as an update
+ * that changes only the resourceVersion: waking every group for it would cost
+ * nodes × groups passes per report interval, each reading every node.
+ */
+export function nodeEventMatters(event: InformerEvent, obj: KubeObject, old?: KubeObject): boolean {
+  if (event !== 'update' || old === undefined) return true;
+  return nodeContent(obj) !== nodeContent(old);
+}
 
 /** Without a fencing policy (tests, benchmarks) the operator's default: ConfirmedShutdown on every node. */
 export function registerFailoverGroup(
@@ -43,7 +62,7 @@ export function registerFailoverGroup(
     name: 'failovergroup',
     forType: failoverGroupType,
     watches: [
-      { type: coreTypes.node, map: allGroups },
+      { type: coreTypes.node, filter: nodeEventMatters, map: allGroups },
       { type: coreTypes.pod, map: groupsIn },
       { type: coreTypes.statefulSet, map: groupsIn },
       { type: coreTypes.deployment, map: groupsIn },

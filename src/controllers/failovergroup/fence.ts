@@ -1,15 +1,17 @@
 // Fencing one failed node for one group, and undoing it. Every write is
 // limited to what the group owns: its pods on that node and the attachments
 // of their volumes; the node itself only gets (and loses) our taint.
-import type { V1Node, V1PersistentVolumeClaim, V1Taint, V1VolumeAttachment } from '@kubernetes/client-node';
+import type { V1PersistentVolumeClaim, V1Taint, V1VolumeAttachment } from '@kubernetes/client-node';
 import type { KubeClient } from '../../kube/client.js';
 import { coreTypes } from '../../kube/resource.js';
 import type { Stored, Wire } from '../../kube/wire.js';
 import type { Cache } from '../../runtime/cache.js';
+import type { NodeView } from '../../runtime/projections.js';
 import { cacheLookup, type AttachmentLookup } from './attached.js';
 import { claimsOf, type Pod } from './workload.js';
 
-export type Node = Stored<V1Node>;
+/** A Node as the cache keeps it: labels, annotations, taints and conditions only. */
+export type Node = NodeView;
 
 /** The taint that tells Kubernetes a node is gone for good (non-graceful node shutdown). */
 export const outOfServiceTaint: Wire<V1Taint> = {

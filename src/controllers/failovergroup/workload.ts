@@ -1,11 +1,13 @@
 // The group's pods: those of its workload (by the workload's matchLabels).
-import type { V1Deployment, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
+import type { V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
 import type { FailoverGroup } from '../../api/v1alpha1/types.generated.js';
 import { coreTypes } from '../../kube/resource.js';
 import type { Stored } from '../../kube/wire.js';
 import type { Cache } from '../../runtime/cache.js';
+import type { PodView } from '../../runtime/projections.js';
 
-export type Pod = Stored<V1Pod>;
+/** A Pod as the cache keeps it: no containers, only the claims it mounts. */
+export type Pod = PodView;
 
 /** The workload's matchLabels, or undefined when it does not exist (yet). */
 export function workloadSelector(cache: Cache, fg: FailoverGroup): Record<string, string> | undefined {

@@ -3,7 +3,7 @@
 // the old pod was lost (deleted, or its node went NotReady) until the new pod
 // was scheduled elsewhere. That is what a user experiences as the volume being
 // away, and what failover work tries to shrink.
-import type { V1Pod } from '@kubernetes/client-node';
+import type { PodView } from '../../runtime/projections.js';
 
 export interface AttachmentStatus {
   readonly pod: string;
@@ -22,7 +22,7 @@ export interface AttachmentStatus {
 export interface AttachmentInput {
   readonly claimName: string;
   /** Pods of the claim's namespace (from the cache). */
-  readonly pods: readonly V1Pod[];
+  readonly pods: readonly PodView[];
   readonly zoneOfNode: (node: string) => string | undefined;
   /** When the node stopped being Ready, or undefined while it is Ready. */
   readonly nodeLostAt: (node: string) => Date | undefined;
@@ -31,18 +31,18 @@ export interface AttachmentInput {
   readonly now: Date;
 }
 
-function mountsClaim(pod: V1Pod, claim: string): boolean {
+function mountsClaim(pod: PodView, claim: string): boolean {
   return (pod.spec?.volumes ?? []).some((v) => v.persistentVolumeClaim?.claimName === claim);
 }
 
-function isLive(pod: V1Pod): boolean {
+function isLive(pod: PodView): boolean {
   const phase = pod.status?.phase;
   return pod.spec?.nodeName !== undefined && phase !== 'Succeeded' && phase !== 'Failed';
 }
 
-function scheduledAt(pod: V1Pod, now: Date): Date {
+function scheduledAt(pod: PodView, now: Date): Date {
   const cond = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'True');
-  const t = cond?.lastTransitionTime ?? pod.metadata?.creationTimestamp;
+  const t = cond?.lastTransitionTime ?? pod.metadata.creationTimestamp;
   return t !== undefined ? new Date(t) : now;
 }
 
@@ -51,20 +51,20 @@ function scheduledAt(pod: V1Pod, now: Date): Date {
  * deleted only counts when no replacement exists yet (a pod stuck Terminating on
  * a dead node still holds the volume).
  */
-export function currentConsumer(claimName: string, pods: readonly V1Pod[]): V1Pod | undefined {
+export function currentConsumer(claimName: string, pods: readonly PodView[]): PodView | undefined {
   const candidates = pods.filter((p) => mountsClaim(p, claimName) && isLive(p));
-  const fresh = candidates.filter((p) => p.metadata?.deletionTimestamp === undefined);
+  const fresh = candidates.filter((p) => p.metadata.deletionTimestamp === undefined);
   const pool = fresh.length > 0 ? fresh : candidates;
   return [...pool].sort((a, b) => stamp(b) - stamp(a))[0];
 }
 
-function stamp(p: V1Pod): number {
-  const t = p.metadata?.creationTimestamp;
+function stamp(p: PodView): number {
+  const t = p.metadata.creationTimestamp;
   return t !== undefined ? new Date(t).getTime() : 0;
 }
 
-function lossTime(pod: V1Pod, input: AttachmentInput): Date | undefined {
-  const deleted = pod.metadata?.deletionTimestamp;
+function lossTime(pod: PodView, input: AttachmentInput): Date | undefined {
+  const deleted = pod.metadata.deletionTimestamp;
   const nodeLost = input.nodeLostAt(pod.spec?.nodeName ?? '');
   const times = [deleted !== undefined ? new Date(deleted) : undefined, nodeLost].filter(
     (t) => t !== undefined,
@@ -72,7 +72,7 @@ function lossTime(pod: V1Pod, input: AttachmentInput): Date | undefined {
   return times.length > 0 ? new Date(Math.min(...times.map((t) => t.getTime()))) : undefined;
 }
 
-function stillThere(prev: AttachmentStatus, pod: V1Pod, input: AttachmentInput): AttachmentStatus {
+function stillThere(prev: AttachmentStatus, pod: PodView, input: AttachmentInput): AttachmentStatus {
   if (prev.interruptedAt !== undefined) return prev;
   const lost = lossTime(pod, input);
   return lost !== undefined ? { ...prev, interruptedAt: lost.toISOString() } : prev;
@@ -85,14 +85,14 @@ function moved(prev: AttachmentStatus, base: AttachmentStatus, since: Date): Att
 }
 
 function freshStatus(
-  pod: V1Pod,
+  pod: PodView,
   prev: AttachmentStatus | undefined,
   input: AttachmentInput,
 ): AttachmentStatus {
   const node = pod.spec?.nodeName ?? '';
   const zone = input.zoneOfNode(node);
   const status: { -readonly [K in keyof AttachmentStatus]: AttachmentStatus[K] } = {
-    pod: pod.metadata?.name ?? '',
+    pod: pod.metadata.name ?? '',
     node,
     since: scheduledAt(pod, input.now).toISOString(),
     moves: prev?.moves ?? 0,
@@ -107,7 +107,7 @@ export function observeAttachment(input: AttachmentInput): AttachmentStatus | un
   const pod = currentConsumer(input.claimName, input.pods);
   const prev = input.previous;
   if (pod === undefined) return prev;
-  const samePod = prev?.node === pod.spec?.nodeName && prev?.pod === pod.metadata?.name;
+  const samePod = prev?.node === pod.spec?.nodeName && prev?.pod === pod.metadata.name;
   if (prev !== undefined && samePod) return stillThere(prev, pod, input);
   const base = freshStatus(pod, prev, input);
   if (prev === undefined || prev.node === base.node) return base;

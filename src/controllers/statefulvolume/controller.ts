@@ -2,7 +2,7 @@
 // everything a volume waits for or follows (its class, its source, the nodes
 // of its zones, the pod that mounts it). Each watch wakes only the volumes the
 // changed object concerns.
-import type { V1Node, V1PersistentVolume, V1Pod } from '@kubernetes/client-node';
+import type { V1PersistentVolume } from '@kubernetes/client-node';
 import type { FailoverGroup, StatefulVolume, VolumeBackup } from '../../api/v1alpha1/types.generated.js';
 import type { OperatorConfig } from '../../config.js';
 import { coreTypes } from '../../kube/resource.js';
@@ -10,6 +10,7 @@ import { objectKey, type KubeObject, type Stored } from '../../kube/wire.js';
 import { ownerKeys, type WatchSpec } from '../../runtime/controller.js';
 import type { Manager } from '../../runtime/manager.js';
 import type { InformerEvent } from '../../runtime/informer.js';
+import type { NodeView, PodView } from '../../runtime/projections.js';
 import { failoverGroupType } from '../kinds.js';
 import { claimNameOf } from './claim.js';
 import { ProvisioningFailures } from './provisioning.js';
@@ -42,9 +43,7 @@ function claimWatches(volumes: Volumes, mgr: Manager): WatchSpec[] {
       type: coreTypes.pod,
       map: (obj: KubeObject) => {
         const mounted = new Set(
-          ((obj as Stored<V1Pod>).spec?.volumes ?? []).flatMap(
-            (v) => v.persistentVolumeClaim?.claimName ?? [],
-          ),
+          ((obj as PodView).spec?.volumes ?? []).flatMap((v) => v.persistentVolumeClaim?.claimName ?? []),
         );
         return mounted.size === 0 ? [] : volumes(obj.metadata.namespace, (v) => mounted.has(claimNameOf(v)));
       },
@@ -94,11 +93,11 @@ function promotionWatches(volumes: Volumes): WatchSpec[] {
   ];
 }
 
-function readyOf(node: Stored<V1Node>): string | undefined {
+function readyOf(node: NodeView): string | undefined {
   return node.status?.conditions?.find((c) => c.type === 'Ready')?.status;
 }
 
-const labelsOf = (node: Stored<V1Node>): string =>
+const labelsOf = (node: NodeView): string =>
   JSON.stringify(Object.entries(node.metadata.labels ?? {}).sort(([a], [b]) => a.localeCompare(b)));
 
 /**
@@ -108,7 +107,7 @@ const labelsOf = (node: Stored<V1Node>): string =>
  */
 export function nodeMatters(event: InformerEvent, obj: KubeObject, old?: KubeObject): boolean {
   if (event !== 'update' || old === undefined) return true;
-  const [now, before] = [obj as Stored<V1Node>, old as Stored<V1Node>];
+  const [now, before] = [obj as NodeView, old as NodeView];
   return readyOf(now) !== readyOf(before) || labelsOf(now) !== labelsOf(before);
 }
 

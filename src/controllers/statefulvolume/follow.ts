@@ -1,11 +1,10 @@
 // Step: which pod mounts the primary claim, on which node, and every move of
 // it, folded into what status said last time (the only memory that survives a
 // restart of the operator).
-import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type { AttachmentStatus, StatefulVolume } from '../../api/v1alpha1/types.generated.js';
 import { coreTypes } from '../../kube/resource.js';
-import type { Stored } from '../../kube/wire.js';
 import type { Manager } from '../../runtime/manager.js';
+import type { NodeView, PodView } from '../../runtime/projections.js';
 import { currentConsumer, observeAttachment, type AttachmentStatus as Observed } from './attachment.js';
 import { claimNameOf } from './claim.js';
 import type { PlacementView } from './place.js';
@@ -30,7 +29,7 @@ export function previousAttachment(a: AttachmentStatus | undefined): Observed | 
 }
 
 /** When a node stopped being Ready, from its Ready condition; undefined while Ready. */
-export function nodeLostAt(node: Stored<V1Node> | undefined): Date | undefined {
+export function nodeLostAt(node: NodeView | undefined): Date | undefined {
   const ready = node?.status?.conditions?.find((c) => c.type === 'Ready');
   if (ready === undefined || ready.status === 'True') return undefined;
   const t = ready.lastTransitionTime;
@@ -38,14 +37,13 @@ export function nodeLostAt(node: Stored<V1Node> | undefined): Date | undefined {
 }
 
 export function followConsumer(mgr: Manager, vol: StatefulVolume, placement: PlacementView): Following {
-  // Timestamps are read with new Date(), which takes the cache's strings as they are.
-  const pods = mgr.cache.list<Stored<V1Pod>>(coreTypes.pod, vol.metadata.namespace) as unknown as V1Pod[];
+  const pods = mgr.cache.list<PodView>(coreTypes.pod, vol.metadata.namespace);
   const claimName = claimNameOf(vol);
   const attachment = observeAttachment({
     claimName,
     pods,
     zoneOfNode: placement.zoneOfNode,
-    nodeLostAt: (name) => nodeLostAt(mgr.cache.get<Stored<V1Node>>(coreTypes.node, undefined, name)),
+    nodeLostAt: (name) => nodeLostAt(mgr.cache.get<NodeView>(coreTypes.node, undefined, name)),
     previous: previousAttachment(vol.status?.attachment),
     now: mgr.clock.now(),
   });

@@ -1,7 +1,8 @@
 // Step: where the replicas go, from what the node cache shows now and where
 // replicas already are. The decision itself is planPlacement (placement.ts);
 // this step only gathers its inputs and the node each new claim is pinned to.
-import type { V1Node, V1PersistentVolume, V1PersistentVolumeClaim } from '@kubernetes/client-node';
+import type { V1PersistentVolume, V1PersistentVolumeClaim } from '@kubernetes/client-node';
+import type { NodeView } from '../../runtime/projections.js';
 import type { StatefulVolume } from '../../api/v1alpha1/types.generated.js';
 import { labelValue } from '../../kube/names.js';
 import { coreTypes } from '../../kube/resource.js';
@@ -19,7 +20,7 @@ export interface PlacementView extends Placement {
   readonly zoneOfNode: (node: string) => string | undefined;
 }
 
-type Node = Stored<V1Node>;
+type Node = NodeView;
 type Claim = Stored<V1PersistentVolumeClaim>;
 
 export function isReadyNode(node: Node): boolean {

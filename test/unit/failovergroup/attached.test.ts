@@ -19,7 +19,7 @@ type Volumes = NonNullable<Pod['spec']>['volumes'];
 function pod(node: string | undefined, volumes: Volumes): Pod {
   return {
     metadata: { name: 'db-0', namespace: 'shop' },
-    spec: { containers: [], volumes, ...(node !== undefined ? { nodeName: node } : {}) },
+    spec: { volumes, ...(node !== undefined ? { nodeName: node } : {}) },
   };
 }
 
@@ -110,8 +110,8 @@ const cases: { name: string; pods: Pod[]; world: World; want: boolean }[] = [
     want: false,
   },
   {
-    name: 'a pod without claims has nothing to wait for',
-    pods: [pod('b1', [{ name: 'tmp', emptyDir: {} }])],
+    name: 'a pod without claims (the cache keeps no other volume) has nothing to wait for',
+    pods: [pod('b1', [])],
     world: {},
     want: true,
   },

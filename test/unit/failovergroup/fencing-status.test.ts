@@ -27,7 +27,7 @@ const view: GroupView = {
   pods: [
     {
       metadata: { name: 'db-0', namespace: 'shop' },
-      spec: { containers: [], nodeName: 'a1' },
+      spec: { nodeName: 'a1' },
       status: { conditions: [{ type: 'Ready', status: 'True' }] },
     },
   ],

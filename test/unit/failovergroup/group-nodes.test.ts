@@ -11,7 +11,7 @@ type Status = NonNullable<Pod['status']>;
 function pod(nodeName: string | undefined, status: Status | undefined): Pod {
   return {
     metadata: { name: 'db-0', namespace: 'shop' },
-    spec: { containers: [{ name: 'db' }], ...(nodeName !== undefined ? { nodeName } : {}) },
+    spec: { ...(nodeName !== undefined ? { nodeName } : {}) },
     ...(status !== undefined ? { status } : {}),
   };
 }
@@ -39,7 +39,7 @@ const cases: { name: string; pod: Pod; want: string | undefined }[] = [
     name: 'a pod with container statuses but no startTime counts',
     pod: pod('a1', {
       phase: 'Running',
-      containerStatuses: [{ name: 'db', image: 'x', imageID: '', ready: true, restartCount: 0 }],
+      containerStatuses: [{ name: 'db' }],
     }),
     want: 'a1',
   },
@@ -65,7 +65,7 @@ const cases: { name: string; pod: Pod; want: string | undefined }[] = [
   },
   {
     name: 'a pod the kubelet rejected (Failed) holds nothing on its node',
-    pod: pod('b1', { phase: 'Failed', reason: 'NodeAffinity', startTime: at }),
+    pod: pod('b1', { phase: 'Failed', startTime: at }),
     want: undefined,
   },
   {

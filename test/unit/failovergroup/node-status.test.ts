@@ -18,7 +18,7 @@ const node = (name: string): Node => ({
 function pod(nodeName: string, ready: boolean): Pod {
   return {
     metadata: { name: 'db-0', namespace: 'shop' },
-    spec: { containers: [], nodeName },
+    spec: { nodeName },
     status: { conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
   };
 }

@@ -19,7 +19,7 @@ const node = (name: string, zone: string): Node => ({
 function pod(nodeName: string | undefined, ready: boolean): Pod {
   return {
     metadata: { name: 'db-0', namespace: 'shop' },
-    spec: { containers: [], ...(nodeName !== undefined ? { nodeName } : {}) },
+    spec: { ...(nodeName !== undefined ? { nodeName } : {}) },
     status: { conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
   };
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { V1Pod } from '@kubernetes/client-node';
+import type { PodView } from '../../../src/runtime/projections.js';
 import {
   currentConsumer,
   observeAttachment,
@@ -15,22 +15,25 @@ function pod(
   name: string,
   node: string,
   opts: { created?: number; scheduled?: number; deleted?: number; claim?: string; phase?: string } = {},
-): V1Pod {
+): PodView {
   return {
     metadata: {
       name,
-      creationTimestamp: at(opts.created ?? 0),
-      ...(opts.deleted !== undefined ? { deletionTimestamp: at(opts.deleted) } : {}),
+      creationTimestamp: at(opts.created ?? 0).toISOString(),
+      ...(opts.deleted !== undefined ? { deletionTimestamp: at(opts.deleted).toISOString() } : {}),
     },
     spec: {
       nodeName: node,
-      containers: [],
       volumes: [{ name: 'data', persistentVolumeClaim: { claimName: opts.claim ?? 'data-db-0' } }],
     },
     status: {
       phase: opts.phase ?? 'Running',
       conditions: [
-        { type: 'PodScheduled', status: 'True', lastTransitionTime: at(opts.scheduled ?? opts.created ?? 0) },
+        {
+          type: 'PodScheduled',
+          status: 'True',
+          lastTransitionTime: at(opts.scheduled ?? opts.created ?? 0).toISOString(),
+        },
       ],
     },
   };
@@ -39,7 +42,7 @@ function pod(
 const zones: Record<string, string> = { 'n-a1': 'zone-a', 'n-a2': 'zone-a', 'n-b1': 'zone-b' };
 
 function input(
-  pods: V1Pod[],
+  pods: PodView[],
   previous?: AttachmentStatus,
   lost: Record<string, number> = {},
 ): AttachmentInput {
