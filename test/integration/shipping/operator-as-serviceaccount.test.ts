@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { RbacAuthorizationV1Api, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import type {
   FailoverGroup,
   StatefulVolume,
@@ -14,6 +14,8 @@ import type {
 } from '../../../src/api/v1alpha1/types.generated.js';
 import { failoverGroupType } from '../../../src/controllers/kinds.js';
 import { statefulVolumeType, volumeBackupType } from '../../../src/controllers/statefulvolume/types.js';
+import { coreTypes } from '../../../src/kube/resource.js';
+import type { Stored } from '../../../src/kube/wire.js';
 import { ensureCrds } from '../../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig, testKubeconfigPath } from '../../support/kube.js';
 import { tokenIdentity } from '../../support/identity.js';
@@ -138,14 +140,26 @@ test('the operator runs with only the chart’s ServiceAccount: caches sync, it 
     },
     { timeoutMs: 120_000 },
   );
-  assert.equal(group.status?.activeZone, 'zone-a');
+  // The zone is wherever the primary claim landed: the StatefulSet's controller may create the
+  // claim before the operator does, and then the scheduler picks. The group must report that zone.
+  const pod = await admin.get<Stored<V1Pod>>(coreTypes.pod, watched, 'postgres-0');
+  const node = await admin.get<Stored<V1Node>>(coreTypes.node, undefined, pod.spec?.nodeName ?? '');
+  assert.equal(group.status?.activeZone, node.metadata.labels?.['topology.kubernetes.io/zone']);
   const volume = await eventually('the sample StatefulVolume bound and mounted by postgres-0', async () => {
     const sv = await admin.get<StatefulVolume>(statefulVolumeType, watched, 'postgres-data');
     const provisioned = sv.status?.conditions?.some((c) => c.type === 'Provisioned' && c.status === 'True');
     return provisioned === true && sv.status?.attachment?.pod === 'postgres-0' ? sv : false;
   });
   assert.equal(volume.status?.claimName, 'data-postgres-0');
-  assert.equal(volume.status.replicas?.length, 2, 'a primary and its standby');
+  // While a standby is replaced by one filled from the newer backup, both are listed until the new
+  // one is bound; in the end the volume settles on one primary and one standby in another zone.
+  const settled = await eventually('one primary and one standby', async () => {
+    const sv = await admin.get<StatefulVolume>(statefulVolumeType, watched, 'postgres-data');
+    const roles = (sv.status?.replicas ?? []).map((r) => r.role).sort();
+    return roles.join() === 'Primary,Standby' ? sv : false;
+  });
+  const zones = new Set((settled.status?.replicas ?? []).map((r) => r.zone));
+  assert.equal(zones.size, 2, 'the standby is in another zone than the primary');
   await eventually('the on-demand sample backup Ready', async () => {
     const b = await admin.get<VolumeBackup>(volumeBackupType, watched, 'postgres-data-before-upgrade');
     return b.status?.phase === 'Ready';
