@@ -22,6 +22,9 @@ import { releaseRecoveredNodes } from './unfence-step.js';
 import { handleSwitchover } from './switch-step.js';
 import { handleZoneLoss, type ZoneOutcome } from './zone-step.js';
 
+/** How often a group with a node that is not well looks for its recovery. */
+const recoveryCheckSeconds = 5;
+
 export async function reconcileFailoverGroup(
   mgr: Manager,
   heartbeats: Heartbeats,
@@ -56,7 +59,7 @@ export async function reconcileFailoverGroup(
   }
 
   if (zone.busy === true) return requeueAfter(1_000);
-  const look = nextLook(view, status.phase, fg.spec.nodeFailure?.detectionSeconds ?? 15);
+  const look = nextLook(view, status, fg.spec.nodeFailure?.detectionSeconds ?? 15);
   // A refused promotion is looked at again: a person may annotate, a zone may come back.
   const later = zone.lookAfterMs ?? (zone.refusal !== undefined ? 15_000 : undefined);
   return later === undefined ? look : soonest(look, requeueAfter(later));
@@ -214,14 +217,24 @@ function recordMetrics(
 // Silence produces no events, so the group's nodes are looked at again when
 // silence alone could change a verdict (a renewal before then only makes the
 // look a quiet pass); a failover in progress is watched closely.
-function nextLook(
-  view: ReturnType<typeof observeGroup>,
-  phase: string | undefined,
+/**
+ * When to look again. A node that is not Healthy, or one the group fenced,
+ * recovers through Lease renewals, which wake no group (and Node heartbeats no
+ * longer do either): such a group looks again every few seconds, so a node
+ * that came back is released and the group turns Healthy without waiting for
+ * some unrelated event. A group whose nodes are all well is left alone.
+ */
+export function nextLook(
+  view: Pick<GroupView, 'report' | 'verdictChangeSeconds' | 'groupNodes'>,
+  status: Pick<FailoverGroupStatus, 'phase' | 'fencedNodes'>,
   detectionSeconds: number,
 ): Result {
-  if (phase === 'FailingOver') return requeueAfter(1_000);
+  if (status.phase === 'FailingOver') return requeueAfter(1_000);
   const waits = view.verdictChangeSeconds !== undefined ? [view.verdictChangeSeconds] : [];
   if (view.report.kind === 'Unsure') waits.push(detectionSeconds);
+  const unwell = view.report.nodes.some((n) => n.state !== 'Healthy' && view.groupNodes.has(n.name));
+  if (unwell || (status.fencedNodes ?? []).length > 0)
+    waits.push(Math.min(detectionSeconds, recoveryCheckSeconds));
   if (waits.length === 0) return done;
   return requeueAfter(Math.max(500, Math.min(...waits) * 1000 + 250));
 }
