@@ -20,6 +20,12 @@ test('cache_objects counts what the cache holds and watch_events_total what it r
   t.after(() => {
     client.close();
   });
+  // The manager is returned once its endpoints listen, before its first list:
+  // a ConfigMap created before that list ends arrives in it, not by the watch.
+  await eventually('the first list of every informer', () => Promise.resolve(running.mgr.cache.hasSynced), {
+    timeoutMs: 30_000,
+    intervalMs: 50,
+  });
   for (const name of ['a', 'b', 'c'])
     await client.create<ConfigMap>(coreTypes.configMap, {
       metadata: { name, namespace: ns, labels: { [sourceLabel]: 'true' } },
