@@ -10,6 +10,9 @@ import type { KubeClient } from '../kube/client.js';
 /** Reads from the informer cache: no request leaves the process. */
 export type CacheReader = Pick<Cache, 'get' | 'list' | 'watches'>;
 
+/** Tells the cache what this process just wrote, so the next pass reads its own write. */
+export type CacheWriter = Pick<Cache, 'written'>;
+
 /** Reads that go to the API server, for what the cache does not hold. */
 export type ApiReader = Pick<KubeClient, 'get' | 'find' | 'list'>;
 

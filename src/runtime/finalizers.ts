@@ -1,15 +1,15 @@
 // Finalizers are added and removed with a merge patch that carries the
 // resourceVersion read, so a concurrent change to the list is never lost.
-import type { KubeClient } from '../kube/client.js';
 import type { ResourceType } from '../kube/resource.js';
 import type { KubeObject } from '../kube/wire.js';
+import type { ApiWriter } from './capabilities.js';
 
 export function hasFinalizer(obj: KubeObject, finalizer: string): boolean {
   return obj.metadata.finalizers?.includes(finalizer) ?? false;
 }
 
 export async function addFinalizer<T extends KubeObject>(
-  client: KubeClient,
+  client: ApiWriter,
   type: ResourceType,
   obj: T,
   finalizer: string,
@@ -19,7 +19,7 @@ export async function addFinalizer<T extends KubeObject>(
 }
 
 export async function removeFinalizer<T extends KubeObject>(
-  client: KubeClient,
+  client: ApiWriter,
   type: ResourceType,
   obj: T,
   finalizer: string,
@@ -34,7 +34,7 @@ export async function removeFinalizer<T extends KubeObject>(
 }
 
 function patchFinalizers<T extends KubeObject>(
-  client: KubeClient,
+  client: ApiWriter,
   type: ResourceType,
   obj: T,
   finalizers: string[],

@@ -1,7 +1,7 @@
 // The controller runtime's public face. Nothing here knows about storage:
 // controllers in src/controllers are built from these pieces.
 export { Cache } from './cache.js';
-export type { ApiClient, ApiReader, ApiWriter, CacheReader, Recorder } from './capabilities.js';
+export type { ApiClient, ApiReader, ApiWriter, CacheReader, CacheWriter, Recorder } from './capabilities.js';
 export { ManualClock, microTime, rfc3339, systemClock, type Clock } from './clock.js';
 export {
   findCondition,

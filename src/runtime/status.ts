@@ -1,9 +1,8 @@
 // Status is written last and only when it changed: a converged object costs
 // no API writes, and a reconcile that finds nothing to do stays silent.
-import type { KubeClient } from '../kube/client.js';
 import type { ResourceType } from '../kube/resource.js';
 import type { KubeObject } from '../kube/wire.js';
-import type { Cache } from './cache.js';
+import type { ApiWriter, CacheWriter } from './capabilities.js';
 
 /** JSON with object keys sorted, so equal values compare equal whatever their key order. */
 export function canonicalJson(value: unknown): string {
@@ -25,11 +24,11 @@ export function sameJson(a: unknown, b: unknown): boolean {
  * which the controller turns into a quick requeue.
  */
 export async function writeStatus<T extends KubeObject & { status?: S }, S>(
-  client: KubeClient,
+  client: ApiWriter,
   type: ResourceType,
   current: T,
   status: S,
-  cache?: Pick<Cache, 'written'>,
+  cache?: CacheWriter,
 ): Promise<{ written: boolean; object: T }> {
   if (sameJson(current.status, status)) return { written: false, object: current };
   const object = await client.updateStatus<T>(type, { ...current, status });
