@@ -38,6 +38,13 @@ export interface DataSourceRef {
   readonly name: string;
 }
 
+const snapshotGroup = 'snapshot.storage.k8s.io';
+
+/** A data source that restores the named VolumeSnapshot of the claim's namespace. */
+export function snapshotSource(name: string): DataSourceRef {
+  return { apiGroup: snapshotGroup, kind: 'VolumeSnapshot', name };
+}
+
 export function claimNameOf(vol: VolumeShape): string {
   return vol.spec.claimName ?? vol.metadata?.name ?? '';
 }

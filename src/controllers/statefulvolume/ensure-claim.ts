@@ -8,20 +8,28 @@ import { errorMessage, isAlreadyExists, isInvalid, isQuotaExceeded } from '../..
 import { parseQuantity } from '../../kube/quantity.js';
 import { coreTypes } from '../../kube/resource.js';
 import type { Stored } from '../../kube/wire.js';
-import type { Manager } from '../../runtime/manager.js';
+import type { ApiWriter, CacheReader, Recorder } from '../../runtime/capabilities.js';
 import { adoptionVerdict, claimNameOf, desiredClaim, type ClaimPlan, type VolumeShape } from './claim.js';
 import type { PlacementView } from './place.js';
 import type { SourceDecision } from './source.js';
 import type { ClassCheck } from './storage-class.js';
 
+/** No claim to use, and why, as the reason and message of the volume's condition. */
+interface NotUsable<K extends string> {
+  readonly kind: K;
+  readonly reason: string;
+  readonly message: string;
+}
+
 export type ClaimOutcome =
   | { readonly kind: 'created' }
   | { readonly kind: 'present'; readonly claim: Stored<V1PersistentVolumeClaim> }
-  | { readonly kind: 'refused'; readonly reason: string; readonly message: string }
+  /** A claim of that name exists that may not be taken over. */
+  | NotUsable<'refused'>
   /** Something outside the operator is missing; the claim is made once it appears. */
-  | { readonly kind: 'waiting'; readonly reason: string; readonly message: string }
+  | NotUsable<'waiting'>
   /** The API server refused the claim, or the source can never be used. */
-  | { readonly kind: 'failed'; readonly reason: string; readonly message: string };
+  | NotUsable<'failed'>;
 
 export interface PrimaryInputs {
   readonly storageClass: ClassCheck;
@@ -31,7 +39,7 @@ export interface PrimaryInputs {
   readonly promoting?: boolean;
 }
 
-type NotYet = Exclude<ClaimOutcome, { kind: 'created' | 'present' }>;
+type NotYet = NotUsable<'refused' | 'waiting' | 'failed'>;
 
 /** The primary's zone and the node that pins it there, or why there is none yet. */
 function primaryPin(placement: PlacementView): { zone?: string; pinNode?: string } | NotYet {
@@ -82,13 +90,17 @@ export function primaryPlan(
   return { plan, size: claimSize(vol.spec.size, ready?.restoreSize) };
 }
 
-async function create(mgr: Manager, vol: StatefulVolume, inputs: PrimaryInputs): Promise<ClaimOutcome> {
+async function create(
+  deps: { client: ApiWriter; recorder: Recorder },
+  vol: StatefulVolume,
+  inputs: PrimaryInputs,
+): Promise<ClaimOutcome> {
   const planned = primaryPlan(vol, inputs);
   if ('kind' in planned) return planned;
   const desired = desiredClaim({ ...vol, spec: { ...vol.spec, size: planned.size } }, planned.plan);
   try {
     // desiredClaim sets no timestamps, so the model type is also the wire form.
-    await mgr.client.create(coreTypes.persistentVolumeClaim, desired as Stored<V1PersistentVolumeClaim>);
+    await deps.client.create(coreTypes.persistentVolumeClaim, desired as Stored<V1PersistentVolumeClaim>);
   } catch (err) {
     // The cache lags behind our own create: the next event brings the claim in.
     if (isAlreadyExists(err)) return { kind: 'created' };
@@ -96,7 +108,7 @@ async function create(mgr: Manager, vol: StatefulVolume, inputs: PrimaryInputs):
     if (isInvalid(err)) return { kind: 'failed', reason: 'ClaimInvalid', message: errorMessage(err) };
     throw err;
   }
-  mgr.recorder.normal(
+  deps.recorder.normal(
     vol,
     'ClaimCreated',
     `Created claim ${desired.metadata.name}${zoneText(planned.plan)}.`,
@@ -110,13 +122,13 @@ function zoneText(plan: ClaimPlan): string {
 
 /** Creates the claim when absent; takes over a matching one; reports a refusal otherwise. */
 export async function ensureClaim(
-  mgr: Manager,
+  deps: { cache: CacheReader; client: ApiWriter; recorder: Recorder },
   vol: StatefulVolume,
   inputs: PrimaryInputs,
 ): Promise<ClaimOutcome> {
   const name = claimNameOf(vol);
   const type = coreTypes.persistentVolumeClaim;
-  const existing = mgr.cache.get<Stored<V1PersistentVolumeClaim>>(type, vol.metadata.namespace, name);
+  const existing = deps.cache.get<Stored<V1PersistentVolumeClaim>>(type, vol.metadata.namespace, name);
   if (existing === undefined) {
     if (inputs.promoting === true)
       return {
@@ -124,14 +136,14 @@ export async function ensureClaim(
         reason: 'Promoting',
         message: 'the claim is being rebound to a promoted volume; see status.promotion',
       };
-    return create(mgr, vol, inputs);
+    return create(deps, vol, inputs);
   }
   // The verdict reads no timestamps, so the wire form stands in for the model type.
   const verdict = adoptionVerdict(existing as V1PersistentVolumeClaim, vol);
   if (!verdict.adopt) return { kind: 'refused', reason: verdict.reason, message: verdict.message };
   if (!verdict.alreadyOwned) {
     const desired = desiredClaim(vol, { name, role: 'Primary' });
-    await mgr.client.patch(
+    await deps.client.patch(
       type,
       vol.metadata.namespace,
       name,
@@ -147,7 +159,7 @@ export async function ensureClaim(
       },
       { type: 'merge' },
     );
-    mgr.recorder.normal(vol, 'ClaimAdopted', `Took over the existing claim ${name}.`);
+    deps.recorder.normal(vol, 'ClaimAdopted', `Took over the existing claim ${name}.`);
   }
   return { kind: 'present', claim: existing };
 }

@@ -8,7 +8,7 @@ import { errorMessage, isForbidden, isInvalid } from '../../kube/errors.js';
 import { parseQuantity } from '../../kube/quantity.js';
 import { coreTypes } from '../../kube/resource.js';
 import type { Stored } from '../../kube/wire.js';
-import type { Manager } from '../../runtime/manager.js';
+import type { ApiWriter, Recorder } from '../../runtime/capabilities.js';
 import { expansionTarget, type VolumeShape } from './claim.js';
 import type { ClassCheck } from './storage-class.js';
 
@@ -68,7 +68,7 @@ export function decideResize(
 }
 
 export async function ensureSize(
-  mgr: Manager,
+  deps: { client: ApiWriter; recorder: Recorder },
   vol: StatefulVolume,
   claim: Stored<V1PersistentVolumeClaim>,
   cls: ClassCheck,
@@ -78,7 +78,7 @@ export async function ensureSize(
   if (decision.kind !== 'patch') return decision;
   const name = claim.metadata.name ?? '';
   try {
-    await mgr.client.patch(
+    await deps.client.patch(
       coreTypes.persistentVolumeClaim,
       claim.metadata.namespace,
       name,
@@ -90,7 +90,7 @@ export async function ensureSize(
     if (!isForbidden(err) && !isInvalid(err)) throw err;
     return { kind: 'blocked', reason: 'ResizeRefused', message: errorMessage(err) };
   }
-  mgr.recorder.normal(vol, 'ClaimExpanding', `Requested ${decision.size} for claim ${name}.`);
+  deps.recorder.normal(vol, 'ClaimExpanding', `Requested ${decision.size} for claim ${name}.`);
   const from = claim.status?.capacity?.storage ?? '?';
   return {
     kind: 'resizing',

@@ -3,7 +3,7 @@
 // restart of the operator).
 import type { AttachmentStatus, StatefulVolume } from '../../api/v1alpha1/types.generated.js';
 import { coreTypes } from '../../kube/resource.js';
-import type { Manager } from '../../runtime/manager.js';
+import type { CacheReader, Clock } from '../../runtime/capabilities.js';
 import type { NodeView, PodView } from '../../runtime/projections.js';
 import { currentConsumer, observeAttachment, type AttachmentStatus as Observed } from './attachment.js';
 import { claimNameOf } from './claim.js';
@@ -36,16 +36,20 @@ export function nodeLostAt(node: NodeView | undefined): Date | undefined {
   return t !== undefined ? new Date(t) : undefined;
 }
 
-export function followConsumer(mgr: Manager, vol: StatefulVolume, placement: PlacementView): Following {
-  const pods = mgr.cache.list<PodView>(coreTypes.pod, vol.metadata.namespace);
+export function followConsumer(
+  deps: { cache: CacheReader; clock: Clock },
+  vol: StatefulVolume,
+  placement: PlacementView,
+): Following {
+  const pods = deps.cache.list<PodView>(coreTypes.pod, vol.metadata.namespace);
   const claimName = claimNameOf(vol);
   const attachment = observeAttachment({
     claimName,
     pods,
     zoneOfNode: placement.zoneOfNode,
-    nodeLostAt: (name) => nodeLostAt(mgr.cache.get<NodeView>(coreTypes.node, undefined, name)),
+    nodeLostAt: (name) => nodeLostAt(deps.cache.get<NodeView>(coreTypes.node, undefined, name)),
     previous: previousAttachment(vol.status?.attachment),
-    now: mgr.clock.now(),
+    now: deps.clock.now(),
   });
   return { attachment, mounted: currentConsumer(claimName, pods) !== undefined };
 }

@@ -7,7 +7,7 @@ import type { StatefulVolume } from '../../api/v1alpha1/types.generated.js';
 import { labelValue } from '../../kube/names.js';
 import { coreTypes } from '../../kube/resource.js';
 import type { Stored } from '../../kube/wire.js';
-import type { Manager } from '../../runtime/manager.js';
+import type { CacheReader } from '../../runtime/capabilities.js';
 import { claimNameOf, labels } from './claim.js';
 import { planPlacement, type Placement, type PlacedReplica } from './placement.js';
 
@@ -54,9 +54,9 @@ export function zoneOfVolume(
   return undefined;
 }
 
-export function standbyClaimsOf(mgr: Manager, vol: StatefulVolume): Claim[] {
+export function standbyClaimsOf(deps: { cache: CacheReader }, vol: StatefulVolume): Claim[] {
   const name = vol.metadata.name ?? '';
-  return mgr.cache.list<Claim>(
+  return deps.cache.list<Claim>(
     coreTypes.persistentVolumeClaim,
     vol.metadata.namespace,
     (c) =>
@@ -71,8 +71,12 @@ export function standbyClaimsOf(mgr: Manager, vol: StatefulVolume): Claim[] {
  * while the claim is out of view, what status said. The claim wins because a
  * failover may rebind the claim to a volume in another zone.
  */
-function primaryZone(mgr: Manager, vol: StatefulVolume, topologyKey: string): string | undefined {
-  const claim = mgr.cache.get<Claim>(
+function primaryZone(
+  deps: { cache: CacheReader },
+  vol: StatefulVolume,
+  topologyKey: string,
+): string | undefined {
+  const claim = deps.cache.get<Claim>(
     coreTypes.persistentVolumeClaim,
     vol.metadata.namespace,
     claimNameOf(vol),
@@ -80,7 +84,7 @@ function primaryZone(mgr: Manager, vol: StatefulVolume, topologyKey: string): st
   if (claim === undefined) return vol.status?.primary?.zone;
   const labelled = claim.metadata.labels?.[labels.zone];
   if (labelled !== undefined) return labelled;
-  return zoneOfVolume(boundVolume(mgr, claim), topologyKey) ?? vol.status?.primary?.zone;
+  return zoneOfVolume(boundVolume(deps, claim), topologyKey) ?? vol.status?.primary?.zone;
 }
 
 /**
@@ -88,32 +92,36 @@ function primaryZone(mgr: Manager, vol: StatefulVolume, topologyKey: string): st
  * update before the phase, and a zone reported in between would cost a status
  * write of its own a moment before the one that says Bound.
  */
-function boundVolume(mgr: Manager, claim: Claim): Stored<V1PersistentVolume> | undefined {
+function boundVolume(deps: { cache: CacheReader }, claim: Claim): Stored<V1PersistentVolume> | undefined {
   const pvName = claim.status?.phase === 'Bound' ? claim.spec?.volumeName : undefined;
   if (pvName === undefined || pvName === '') return undefined;
-  return mgr.cache.get<Stored<V1PersistentVolume>>(coreTypes.persistentVolume, undefined, pvName);
+  return deps.cache.get<Stored<V1PersistentVolume>>(coreTypes.persistentVolume, undefined, pvName);
 }
 
-function placedReplicas(mgr: Manager, vol: StatefulVolume, topologyKey: string): PlacedReplica[] {
+function placedReplicas(
+  deps: { cache: CacheReader },
+  vol: StatefulVolume,
+  topologyKey: string,
+): PlacedReplica[] {
   const placed: PlacedReplica[] = [];
-  const primary = primaryZone(mgr, vol, topologyKey);
+  const primary = primaryZone(deps, vol, topologyKey);
   if (primary !== undefined) placed.push({ role: 'Primary', zone: primary });
-  for (const claim of standbyClaimsOf(mgr, vol)) {
+  for (const claim of standbyClaimsOf(deps, vol)) {
     const zone = claim.metadata.labels?.[labels.zone];
     if (zone !== undefined) placed.push({ role: 'Standby', zone });
   }
   return placed;
 }
 
-export function placeReplicas(mgr: Manager, vol: StatefulVolume): PlacementView {
+export function placeReplicas(deps: { cache: CacheReader }, vol: StatefulVolume): PlacementView {
   const topologyKey = vol.spec.placement?.topologyKey ?? defaultTopologyKey;
-  const nodes = mgr.cache.list<Node>(coreTypes.node);
+  const nodes = deps.cache.list<Node>(coreTypes.node);
   const byZone = readyNodesByZone(nodes, topologyKey);
   const plan = planPlacement({
     replicas: vol.spec.placement?.replicas ?? 1,
     allowedZones: vol.spec.placement?.zones ?? [],
     readyNodesByZone: new Map([...byZone].map(([zone, list]) => [zone, list.length])),
-    placed: placedReplicas(mgr, vol, topologyKey),
+    placed: placedReplicas(deps, vol, topologyKey),
   });
   const zoneByNode = new Map(nodes.map((n) => [n.metadata.name ?? '', n.metadata.labels?.[topologyKey]]));
   return {

@@ -8,6 +8,7 @@
 // (promotion-checks.ts); a failed check writes nothing and refuses the record.
 // The group reads this volume's status.promotion to know when it is done.
 import type { V1PersistentVolume, V1PersistentVolumeClaim } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
 import type {
   FailoverGroup,
   ObjectIdentity,
@@ -16,16 +17,15 @@ import type {
   VolumeBackup,
   VolumePromotionStatus,
 } from '../../api/v1alpha1/types.generated.js';
-import type { KubeClient } from '../../kube/client.js';
 import { isAlreadyExists } from '../../kube/errors.js';
 import { labelValue } from '../../kube/names.js';
 import { coreTypes } from '../../kube/resource.js';
 import type { Stored } from '../../kube/wire.js';
+import type { ApiClient, ApiReader, ApiWriter, CacheReader, Recorder } from '../../runtime/capabilities.js';
 import type { ConditionUpdate } from '../../runtime/conditions.js';
-import type { Manager } from '../../runtime/manager.js';
 import { failoverGroupType } from '../kinds.js';
 import { matchesSelector } from '../volumebackuppolicy/select.js';
-import { claimNameOf, desiredClaim } from './claim.js';
+import { claimNameOf, desiredClaim, snapshotSource } from './claim.js';
 import type { PlacementView } from './place.js';
 import { checkClaimDelete, checkRecord, checkVolumeWrite, type Check } from './promotion-checks.js';
 import { planPromotion, type ClaimState, type PromotionStep, type VolumeState } from './promotion-plan.js';
@@ -86,13 +86,16 @@ function offersIn(groups: readonly FailoverGroup[], vol: StatefulVolume): Offer[
 }
 
 /** A record naming this volume in a FailoverGroup of its namespace, read fresh from the API server. */
-async function offeredRecord(mgr: Manager, vol: StatefulVolume): Promise<Offer | undefined> {
-  const cached = offersIn(mgr.cache.list<FailoverGroup>(failoverGroupType, vol.metadata.namespace), vol);
+async function offeredRecord(
+  deps: { cache: CacheReader; client: ApiReader },
+  vol: StatefulVolume,
+): Promise<Offer | undefined> {
+  const cached = offersIn(deps.cache.list<FailoverGroup>(failoverGroupType, vol.metadata.namespace), vol);
   if (cached.length === 0) return undefined;
   const names = [...new Set(cached.map((o) => o.group.metadata.name ?? ''))].sort();
   const fresh: FailoverGroup[] = [];
   for (const name of names) {
-    const fg = await mgr.client.find<FailoverGroup>(failoverGroupType, vol.metadata.namespace, name);
+    const fg = await deps.client.find<FailoverGroup>(failoverGroupType, vol.metadata.namespace, name);
     if (fg !== undefined) fresh.push(fg);
   }
   const offers = offersIn(fresh, vol).sort((a, b) => a.record.startedAt.localeCompare(b.record.startedAt));
@@ -154,13 +157,13 @@ function take(vol: StatefulVolume, offer: Offer): PromotionOutcome {
 
 /** Follows the promotion recorded for this volume, or takes a new record; see the file comment. */
 export async function followPromotion(
-  mgr: Manager,
+  deps: { cache: CacheReader; client: ApiClient; recorder: Recorder; log: Logger },
   vol: StatefulVolume,
   placement: PlacementView,
 ): Promise<PromotionOutcome> {
   const current = vol.status?.promotion;
-  if (current !== undefined && activePhases.has(current.phase)) return carryOn(mgr, vol, placement, current);
-  const offer = await offeredRecord(mgr, vol);
+  if (current !== undefined && activePhases.has(current.phase)) return carryOn(deps, vol, placement, current);
+  const offer = await offeredRecord(deps, vol);
   if (offer === undefined) return outcome(current);
   const group = { name: offer.group.metadata.name ?? '', uid: offer.group.metadata.uid ?? '' };
   // A record already followed to its end (or refused) is not taken again.
@@ -204,7 +207,7 @@ function volumeState(pv: Volume | undefined): VolumeState | undefined {
   };
 }
 
-const findPv = (client: KubeClient, name: string | undefined): Promise<Volume | undefined> =>
+const findPv = (client: ApiReader, name: string | undefined): Promise<Volume | undefined> =>
   name === undefined
     ? Promise.resolve(undefined)
     : client.find<Volume>(coreTypes.persistentVolume, undefined, name);
@@ -216,7 +219,7 @@ interface Looked {
   pvs: { old: Volume | undefined; standby: Volume | undefined };
 }
 
-async function look(client: KubeClient, vol: StatefulVolume, record: PromotionRecord): Promise<Looked> {
+async function look(client: ApiReader, vol: StatefulVolume, record: PromotionRecord): Promise<Looked> {
   const ns = vol.metadata.namespace ?? '';
   const claimName = claimNameOf(vol);
   const type = coreTypes.persistentVolumeClaim;
@@ -248,7 +251,7 @@ function promotionAnnotations(record: PromotionRecord): Record<string, string> {
 }
 
 async function newClaim(
-  client: KubeClient,
+  client: ApiWriter,
   vol: StatefulVolume,
   record: PromotionRecord,
   pv: Volume | undefined,
@@ -268,7 +271,7 @@ async function newClaim(
 }
 
 async function labelClaim(
-  client: KubeClient,
+  client: ApiWriter,
   vol: StatefulVolume,
   record: PromotionRecord,
   claim: Claim,
@@ -306,7 +309,7 @@ function restoredClaim(
     role: 'Standby',
     zone: record.zone,
     ...(pinNode !== undefined ? { pinNode } : {}),
-    dataSource: { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: snapshot },
+    dataSource: snapshotSource(snapshot),
   });
   const restoreSize = backup.status?.restoreSize;
   if (restoreSize !== undefined) claim.spec.resources = { requests: { storage: restoreSize } };
@@ -317,7 +320,7 @@ function restoredClaim(
 
 /** The backup the record names, only if it is a backup of this volume. */
 async function backupOf(
-  client: KubeClient,
+  client: ApiReader,
   vol: StatefulVolume,
   name: string | undefined,
 ): Promise<VolumeBackup | undefined> {
@@ -328,7 +331,7 @@ async function backupOf(
 
 /** The standby claim restored from the record's backup, owned by this volume, in the record's zone. */
 async function restore(
-  client: KubeClient,
+  client: ApiClient,
   vol: StatefulVolume,
   record: PromotionRecord,
   placement: PlacementView,
@@ -377,7 +380,7 @@ function volumeCheck(
 
 /** A merge patch carrying the resourceVersion checked, so a PV that changed since is not written. */
 async function patchVolume(
-  client: KubeClient,
+  client: ApiWriter,
   pv: Volume,
   patch: { metadata?: object; spec: object },
 ): Promise<void> {
@@ -389,7 +392,7 @@ async function patchVolume(
 
 async function retain(
   vol: StatefulVolume,
-  client: KubeClient,
+  client: ApiWriter,
   role: 'old' | 'standby',
   pv: Volume,
 ): Promise<void> {
@@ -400,7 +403,7 @@ async function retain(
   await patchVolume(client, pv, { metadata: former, spec: { persistentVolumeReclaimPolicy: 'Retain' } });
 }
 
-async function reserve(vol: StatefulVolume, client: KubeClient, pv: Volume): Promise<void> {
+async function reserve(vol: StatefulVolume, client: ApiWriter, pv: Volume): Promise<void> {
   await patchVolume(client, pv, {
     spec: {
       claimRef: {
@@ -419,7 +422,7 @@ type Applied =
   { kind: 'next' } | { kind: 'refused'; check: Check & { ok: false } } | { kind: 'wait'; reason: string };
 
 async function applyVolumeStep(
-  client: KubeClient,
+  client: ApiWriter,
   vol: StatefulVolume,
   record: PromotionRecord,
   step: PromotionStep & { kind: 'retain' | 'reserveVolume' },
@@ -436,7 +439,7 @@ async function applyVolumeStep(
 }
 
 async function applyDelete(
-  client: KubeClient,
+  client: ApiWriter,
   vol: StatefulVolume,
   recordUid: string | undefined,
   claim: Claim | undefined,
@@ -458,7 +461,7 @@ async function applyDelete(
 }
 
 async function apply(
-  mgr: Manager,
+  client: ApiClient,
   vol: StatefulVolume,
   placement: PlacementView,
   record: PromotionRecord,
@@ -467,7 +470,7 @@ async function apply(
   const step = looked.step;
   switch (step.kind) {
     case 'restore': {
-      const restored = await restore(mgr.client, vol, record, placement);
+      const restored = await restore(client, vol, record, placement);
       if (restored === 'wait') return { kind: 'wait', reason: 'the backup to restore from is not Ready' };
       return restored.ok
         ? { kind: 'wait', reason: 'the standby is being restored from the backup' }
@@ -475,16 +478,16 @@ async function apply(
     }
     case 'retain':
     case 'reserveVolume':
-      return applyVolumeStep(mgr.client, vol, record, step, looked);
+      return applyVolumeStep(client, vol, record, step, looked);
     case 'deleteStandbyClaim':
-      return applyDelete(mgr.client, vol, record.standbyClaim.uid, looked.standby);
+      return applyDelete(client, vol, record.standbyClaim.uid, looked.standby);
     case 'deleteOldClaim':
-      return applyDelete(mgr.client, vol, record.oldClaim?.uid, looked.claim);
+      return applyDelete(client, vol, record.oldClaim?.uid, looked.claim);
     case 'createClaim':
-      await newClaim(mgr.client, vol, record, looked.pvs.standby);
+      await newClaim(client, vol, record, looked.pvs.standby);
       return { kind: 'next' };
     case 'labelClaim':
-      if (looked.claim !== undefined) await labelClaim(mgr.client, vol, record, looked.claim);
+      if (looked.claim !== undefined) await labelClaim(client, vol, record, looked.claim);
       return { kind: 'next' };
     default:
       return { kind: 'next' };
@@ -492,12 +495,12 @@ async function apply(
 }
 
 function refused(
-  mgr: Manager,
+  log: Logger,
   vol: StatefulVolume,
   current: VolumePromotionStatus,
   check: Check & { ok: false },
 ): PromotionOutcome {
-  mgr.log.warn(
+  log.warn(
     { volume: `${vol.metadata.namespace ?? ''}/${vol.metadata.name ?? ''}`, reason: check.reason },
     'promotion refused: a check before a write failed',
   );
@@ -506,7 +509,7 @@ function refused(
 
 /** The outcome when the planned step ends this pass's work; undefined when there is a write to make. */
 async function settledBy(
-  mgr: Manager,
+  deps: { client: ApiReader; recorder: Recorder },
   vol: StatefulVolume,
   fresh: VolumePromotionStatus,
   looked: Looked,
@@ -517,7 +520,7 @@ async function settledBy(
     record.restoreFrom !== undefined && record.standbyVolume === undefined ? 'Restoring' : 'Rebinding';
   switch (step.kind) {
     case 'finish':
-      mgr.recorder.normal(
+      deps.recorder.normal(
         vol,
         'PromotionCompleted',
         `claim ${claimNameOf(vol)} now uses the promoted volume in ${record.zone}; the old primary’s volume is kept (Retain)`,
@@ -531,7 +534,7 @@ async function settledBy(
         { retry: true, stuck: { reason: step.reason } },
       );
     case 'recordStandby':
-      return recordStandby(mgr, fresh, step, looked);
+      return recordStandby(deps.client, fresh, step, looked);
     default:
       return undefined;
   }
@@ -539,13 +542,13 @@ async function settledBy(
 
 /** The restored standby's claim and volume UIDs, written to status before any PV is touched: the checks compare against them. */
 async function recordStandby(
-  mgr: Manager,
+  client: ApiReader,
   fresh: VolumePromotionStatus,
   step: PromotionStep & { kind: 'recordStandby' },
   looked: Looked,
 ): Promise<PromotionOutcome> {
   const record = fresh.record;
-  const pv = looked.pvs.standby ?? (await findPv(mgr.client, step.volume));
+  const pv = looked.pvs.standby ?? (await findPv(client, step.volume));
   if (pv?.metadata.uid === undefined)
     return outcome({ ...fresh, message: 'the restored standby’s volume is not visible yet' }, { busy: true });
   return outcome(
@@ -565,7 +568,7 @@ async function recordStandby(
 
 /** Runs planned steps until the rebind is done, waits on something, is stuck, or is refused. */
 async function carryOn(
-  mgr: Manager,
+  deps: { client: ApiClient; recorder: Recorder; log: Logger },
   vol: StatefulVolume,
   placement: PlacementView,
   current: VolumePromotionStatus,
@@ -573,7 +576,11 @@ async function carryOn(
 ): Promise<PromotionOutcome> {
   // The copy is read fresh: a pass that began from a stale cache must not act on an old phase.
   const fresh = (
-    await mgr.client.find<StatefulVolume>(statefulVolumeType, vol.metadata.namespace, vol.metadata.name ?? '')
+    await deps.client.find<StatefulVolume>(
+      statefulVolumeType,
+      vol.metadata.namespace,
+      vol.metadata.name ?? '',
+    )
   )?.status?.promotion;
   if (
     fresh === undefined ||
@@ -583,11 +590,11 @@ async function carryOn(
     return outcome(current, { busy: true });
   const record = fresh.record;
   for (let i = 0; i < budget; i++) {
-    const looked = await look(mgr.client, vol, record);
-    const settled = await settledBy(mgr, vol, fresh, looked);
+    const looked = await look(deps.client, vol, record);
+    const settled = await settledBy(deps, vol, fresh, looked);
     if (settled !== undefined) return settled;
-    const applied = await apply(mgr, vol, placement, record, looked);
-    if (applied.kind === 'refused') return refused(mgr, vol, fresh, applied.check);
+    const applied = await apply(deps.client, vol, placement, record, looked);
+    if (applied.kind === 'refused') return refused(deps.log, vol, fresh, applied.check);
     if (applied.kind === 'wait') return outcome({ ...fresh, message: applied.reason }, { busy: true });
   }
   return outcome({ ...fresh, message: 'more steps to take' }, { busy: true });

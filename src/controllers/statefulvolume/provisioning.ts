@@ -13,10 +13,11 @@
 // ProvisioningFailed Event changes the message of that namespace's own
 // StatefulVolume and nothing else; the claim and its binding are untouched.
 import type { CoreV1Event, V1PersistentVolumeClaim } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
 import { errorMessage } from '../../kube/errors.js';
 import { coreTypes } from '../../kube/resource.js';
 import type { Stored } from '../../kube/wire.js';
-import type { Manager } from '../../runtime/manager.js';
+import type { ApiReader, Clock } from '../../runtime/capabilities.js';
 import { selectedNodeAnnotation } from './claim.js';
 import type { ClaimOutcome } from './ensure-claim.js';
 import type { ClassCheck } from './storage-class.js';
@@ -84,25 +85,32 @@ export interface PendingObservation {
 export class ProvisioningFailures {
   private readonly seen = new Map<string, Seen>();
 
-  async observe(mgr: Manager, claim: ClaimOutcome, cls: ClassCheck): Promise<PendingObservation> {
+  async observe(
+    deps: { client: ApiReader; clock: Clock; log: Logger },
+    claim: ClaimOutcome,
+    cls: ClassCheck,
+  ): Promise<PendingObservation> {
     const wait = pendingWait(claim, cls);
     const c = claim.kind === 'present' ? claim.claim : undefined;
     if (wait !== 'provisioner' || c === undefined) {
       this.seen.delete(c?.metadata.uid ?? '');
       return { pending: wait === 'consumer' ? { kind: 'consumer' } : undefined };
     }
-    return this.provisionerVerdict(mgr, c);
+    return this.provisionerVerdict(deps, c);
   }
 
   /** Nothing for a claim younger than the grace period; the remembered or a fresh reading after it. */
-  private async provisionerVerdict(mgr: Manager, c: Claim): Promise<PendingObservation> {
-    const now = mgr.clock.now().getTime();
+  private async provisionerVerdict(
+    deps: { client: ApiReader; clock: Clock; log: Logger },
+    c: Claim,
+  ): Promise<PendingObservation> {
+    const now = deps.clock.now().getTime();
     const created = Date.parse(c.metadata.creationTimestamp ?? '') || now;
     if (now - created < graceMs)
       return { pending: { kind: 'provisioner' }, recheckInMs: created + graceMs - now };
     const last = this.seen.get(c.metadata.uid ?? '');
     const fresh =
-      last !== undefined && now - last.checkedAt < intervalMs ? last : await this.read(mgr, c, now);
+      last !== undefined && now - last.checkedAt < intervalMs ? last : await this.read(deps, c, now);
     return {
       pending:
         fresh.failure !== undefined ? { kind: 'failed', message: fresh.failure } : { kind: 'provisioner' },
@@ -110,20 +118,17 @@ export class ProvisioningFailures {
     };
   }
 
-  private async read(mgr: Manager, c: Claim, now: number): Promise<Seen> {
+  private async read(deps: { client: ApiReader; log: Logger }, c: Claim, now: number): Promise<Seen> {
     const uid = c.metadata.uid ?? '';
     let failure = this.seen.get(uid)?.failure;
     try {
-      const list = await mgr.client.list<Event>(coreTypes.event, c.metadata.namespace, {
+      const list = await deps.client.list<Event>(coreTypes.event, c.metadata.namespace, {
         fieldSelector: `involvedObject.uid=${uid},reason=${provisioningFailedReason}`,
       });
       failure = newestFailure(list.items);
     } catch (err) {
       // Reading Events only improves a message: the claim is reported Pending as before.
-      mgr.opts.log.warn(
-        { claim: c.metadata.name, err: errorMessage(err) },
-        'could not read the claim Events',
-      );
+      deps.log.warn({ claim: c.metadata.name, err: errorMessage(err) }, 'could not read the claim Events');
     }
     const seen = { checkedAt: now, failure };
     this.seen.delete(uid);

@@ -4,27 +4,21 @@
 import type { StatefulVolume } from '../../api/v1alpha1/types.generated.js';
 import type { ReconcileRequest } from '../../runtime/controller.js';
 import type { Manager } from '../../runtime/manager.js';
-import { done, requeueAfter, type Result } from '../../runtime/result.js';
+import { done, type Result } from '../../runtime/result.js';
 import { writeStatus } from '../../runtime/status.js';
-import { ensureClaim, type ClaimOutcome } from './ensure-claim.js';
+import { ensureClaim } from './ensure-claim.js';
 import { ensureSize, type ResizeState } from './expand.js';
 import { ensureFinalizer, finalize } from './finalizer.js';
 import { followConsumer } from './follow.js';
+import { nextLook } from './next-look.js';
 import { placeReplicas } from './place.js';
-import { followPromotion, type PromotionOutcome } from './promote.js';
-import type { PendingObservation, ProvisioningFailures } from './provisioning.js';
+import { followPromotion } from './promote.js';
+import type { ProvisioningFailures } from './provisioning.js';
 import { resolveSource } from './resolve-source.js';
-import { ensureStandbys, type StandbyOutcome } from './standbys.js';
+import { ensureStandbys } from './standbys.js';
 import { computeStatus, newProblems } from './status.js';
 import { checkStorageClass } from './storage-class.js';
 import { statefulVolumeType } from './types.js';
-
-/** While an expansion runs nothing may change on the watched objects for a while; look again. */
-const resizePollMs = 15_000;
-/** While a promotion is being carried out: the next step is usually a moment away. */
-const promotionPollMs = 1_000;
-/** How often a claim the API server refused (quota, admission) is tried again. */
-const refusedRetryMs = 30_000;
 
 export async function reconcileStatefulVolume(
   mgr: Manager,
@@ -67,22 +61,6 @@ export async function reconcileStatefulVolume(
   for (const p of newProblems(vol.status?.conditions, status.conditions ?? []))
     mgr.recorder.warning(vol, p.reason, p.message);
   await writeStatus(mgr.client, statefulVolumeType, vol, status, mgr.cache);
+  // 8. Again later, for what wakes no watch: an expansion, a rebind, a refusal, a provisioner.
   return nextLook(resize, claim, standbys, promotion, pending);
-}
-
-function nextLook(
-  resize: ResizeState,
-  claim: ClaimOutcome,
-  standbys: StandbyOutcome,
-  promotion: PromotionOutcome,
-  pending: PendingObservation,
-): Result {
-  // A rebind in progress is looked at closely; the group waits on it.
-  if (promotion.busy) return requeueAfter(promotionPollMs);
-  if (promotion.retry) return requeueAfter(refusedRetryMs / 2);
-  if (resize.kind === 'resizing') return requeueAfter(resizePollMs);
-  // A quota raised or a policy relaxed sends no event to this controller: try again now and then.
-  if (claim.kind === 'failed' || standbys.problem !== undefined) return requeueAfter(refusedRetryMs);
-  // The provisioner's Events on a Pending claim wake nothing here either.
-  return pending.recheckInMs !== undefined ? requeueAfter(Math.max(pending.recheckInMs, 1_000)) : done;
 }

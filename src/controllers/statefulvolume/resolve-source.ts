@@ -5,7 +5,7 @@ import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import type { StatefulVolume, VolumeBackup } from '../../api/v1alpha1/types.generated.js';
 import { coreTypes, type ResourceType } from '../../kube/resource.js';
 import type { KubeObject, Stored } from '../../kube/wire.js';
-import type { Manager } from '../../runtime/manager.js';
+import type { CacheReader } from '../../runtime/capabilities.js';
 import { claimNameOf } from './claim.js';
 import { decideSource, type SourceDecision, type SourceLookup } from './source.js';
 import { volumeBackupType } from './types.js';
@@ -30,11 +30,11 @@ function claimLookup(c: Stored<V1PersistentVolumeClaim>): NonNullable<SourceLook
   };
 }
 
-function lookup(mgr: Manager, vol: StatefulVolume): SourceLookup {
+function lookup(deps: { cache: CacheReader }, vol: StatefulVolume): SourceLookup {
   const ns = vol.metadata.namespace;
   const src = vol.spec.source ?? {};
   const get = (type: ResourceType, name: string | undefined): KubeObject | undefined =>
-    name === undefined ? undefined : mgr.cache.get(type, ns, name);
+    name === undefined ? undefined : deps.cache.get(type, ns, name);
   const backup = get(volumeBackupType, src.volumeBackupName) as VolumeBackup | undefined;
   const snapshot = get(coreTypes.volumeSnapshot, src.volumeSnapshotName);
   const claim = get(coreTypes.persistentVolumeClaim, src.persistentVolumeClaimName);
@@ -45,6 +45,6 @@ function lookup(mgr: Manager, vol: StatefulVolume): SourceLookup {
   };
 }
 
-export function resolveSource(mgr: Manager, vol: StatefulVolume): SourceDecision {
-  return decideSource(vol.spec.source, lookup(mgr, vol), claimNameOf(vol));
+export function resolveSource(deps: { cache: CacheReader }, vol: StatefulVolume): SourceDecision {
+  return decideSource(vol.spec.source, lookup(deps, vol), claimNameOf(vol));
 }

@@ -2,7 +2,7 @@
 // VolumeSnapshot, or a claim to clone, always in the volume's own namespace.
 // A source that is missing or not ready yet is a reason to wait, never an error
 // that stops the reconciler: the user may be creating it right now.
-import type { DataSourceRef } from './claim.js';
+import { snapshotSource, type DataSourceRef } from './claim.js';
 
 export interface SourceSpec {
   readonly volumeBackupName?: string;
@@ -31,16 +31,28 @@ export type SourceDecision =
   | { readonly kind: 'wait'; readonly reason: string; readonly message: string }
   | { readonly kind: 'invalid'; readonly reason: string; readonly message: string };
 
-const snapshotGroup = 'snapshot.storage.k8s.io';
+function notFound(kind: string, name: string): SourceDecision {
+  return {
+    kind: 'wait',
+    reason: 'SourceNotFound',
+    message: `${kind} ${name} does not exist in this namespace`,
+  };
+}
+
+function notReady(message: string): SourceDecision {
+  return { kind: 'wait', reason: 'SourceNotReady', message };
+}
+
+function restoreOf(snapshot: string, restoreSize: string | undefined): SourceDecision {
+  return {
+    kind: 'ready',
+    dataSource: snapshotSource(snapshot),
+    ...(restoreSize !== undefined ? { restoreSize } : {}),
+  };
+}
 
 function fromBackup(name: string, found: SourceLookup['backup']): SourceDecision {
-  if (found === undefined) {
-    return {
-      kind: 'wait',
-      reason: 'SourceNotFound',
-      message: `VolumeBackup ${name} does not exist in this namespace`,
-    };
-  }
+  if (found === undefined) return notFound('VolumeBackup', name);
   if (found.phase === 'Failed') {
     return {
       kind: 'invalid',
@@ -48,59 +60,25 @@ function fromBackup(name: string, found: SourceLookup['backup']): SourceDecision
       message: `VolumeBackup ${name} failed; choose another backup in spec.source`,
     };
   }
-  if (found.phase !== 'Ready' || found.volumeSnapshotName === undefined) {
-    return {
-      kind: 'wait',
-      reason: 'SourceNotReady',
-      message: `VolumeBackup ${name} is ${found.phase ?? 'Pending'}, waiting for Ready`,
-    };
-  }
-  return {
-    kind: 'ready',
-    dataSource: { apiGroup: snapshotGroup, kind: 'VolumeSnapshot', name: found.volumeSnapshotName },
-    ...(found.restoreSize !== undefined ? { restoreSize: found.restoreSize } : {}),
-  };
+  if (found.phase !== 'Ready' || found.volumeSnapshotName === undefined)
+    return notReady(`VolumeBackup ${name} is ${found.phase ?? 'Pending'}, waiting for Ready`);
+  return restoreOf(found.volumeSnapshotName, found.restoreSize);
 }
 
 function fromSnapshot(name: string, found: SourceLookup['snapshot']): SourceDecision {
-  if (found === undefined) {
-    return {
-      kind: 'wait',
-      reason: 'SourceNotFound',
-      message: `VolumeSnapshot ${name} does not exist in this namespace`,
-    };
-  }
+  if (found === undefined) return notFound('VolumeSnapshot', name);
   if (found.readyToUse !== true) {
     // The CSI error field is not final by itself: snapshotters retry, so it is reported, not acted on.
     const why = found.error !== undefined ? ` (last error: ${found.error})` : '';
-    return {
-      kind: 'wait',
-      reason: 'SourceNotReady',
-      message: `VolumeSnapshot ${name} is not ready to use yet${why}`,
-    };
+    return notReady(`VolumeSnapshot ${name} is not ready to use yet${why}`);
   }
-  return {
-    kind: 'ready',
-    dataSource: { apiGroup: snapshotGroup, kind: 'VolumeSnapshot', name },
-    ...(found.restoreSize !== undefined ? { restoreSize: found.restoreSize } : {}),
-  };
+  return restoreOf(name, found.restoreSize);
 }
 
 function fromClaim(name: string, found: SourceLookup['claim']): SourceDecision {
-  if (found === undefined) {
-    return {
-      kind: 'wait',
-      reason: 'SourceNotFound',
-      message: `PersistentVolumeClaim ${name} does not exist in this namespace`,
-    };
-  }
-  if (found.phase !== 'Bound') {
-    return {
-      kind: 'wait',
-      reason: 'SourceNotReady',
-      message: `PersistentVolumeClaim ${name} is ${found.phase ?? 'Pending'}, waiting for Bound`,
-    };
-  }
+  if (found === undefined) return notFound('PersistentVolumeClaim', name);
+  if (found.phase !== 'Bound')
+    return notReady(`PersistentVolumeClaim ${name} is ${found.phase ?? 'Pending'}, waiting for Bound`);
   return { kind: 'ready', dataSource: { kind: 'PersistentVolumeClaim', name } };
 }
 

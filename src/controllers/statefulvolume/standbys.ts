@@ -6,11 +6,11 @@ import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import type { ReplicaStatus, StatefulVolume, VolumeBackup } from '../../api/v1alpha1/types.generated.js';
 import { errorMessage, isAlreadyExists, isInvalid, isNotFound, isQuotaExceeded } from '../../kube/errors.js';
 import { boundedName, labelValue, nameFragment, shortHash } from '../../kube/names.js';
-import { parseQuantity } from '../../kube/quantity.js';
 import { coreTypes } from '../../kube/resource.js';
 import type { Stored } from '../../kube/wire.js';
-import type { Manager } from '../../runtime/manager.js';
-import { claimNameOf, desiredClaim } from './claim.js';
+import type { ApiWriter, CacheReader, Recorder } from '../../runtime/capabilities.js';
+import { claimNameOf, desiredClaim, snapshotSource } from './claim.js';
+import { claimSize } from './ensure-claim.js';
 import { standbyClaimsOf, type PlacementView } from './place.js';
 import { volumeBackupType } from './types.js';
 
@@ -146,8 +146,8 @@ export function decideStandbys(input: {
 }
 
 /** The newest Ready backup of the volume, the one standbys are filled from. */
-export function newestReadyBackup(mgr: Manager, vol: StatefulVolume): SeedBackup | undefined {
-  const ready = mgr.cache.list<VolumeBackup>(
+export function newestReadyBackup(deps: { cache: CacheReader }, vol: StatefulVolume): SeedBackup | undefined {
+  const ready = deps.cache.list<VolumeBackup>(
     volumeBackupType,
     vol.metadata.namespace,
     (b) =>
@@ -178,8 +178,8 @@ export function seedOf(c: Stored<V1PersistentVolumeClaim>): string {
   return snapshot !== undefined && labelValue(snapshot) === label ? snapshot : label;
 }
 
-function existingStandbys(mgr: Manager, vol: StatefulVolume): ExistingStandby[] {
-  return standbyClaimsOf(mgr, vol).map((c: Stored<V1PersistentVolumeClaim>) => ({
+function existingStandbys(deps: { cache: CacheReader }, vol: StatefulVolume): ExistingStandby[] {
+  return standbyClaimsOf(deps, vol).map((c: Stored<V1PersistentVolumeClaim>) => ({
     name: c.metadata.name ?? '',
     zone: c.metadata.labels?.['storage.stateful.dev/zone'] ?? '',
     seed: seedOf(c),
@@ -191,16 +191,13 @@ function existingStandbys(mgr: Manager, vol: StatefulVolume): ExistingStandby[] 
 export type StandbyOutcome = StandbyDecision & { readonly problem?: { reason: string; message: string } };
 
 async function createStandby(
-  mgr: Manager,
+  deps: { client: ApiWriter; recorder: Recorder },
   vol: StatefulVolume,
   placement: PlacementView,
   want: StandbyDecision['create'][number],
 ): Promise<void> {
   const seed = want.seed;
-  const size =
-    seed?.restoreSize !== undefined && parseQuantity(seed.restoreSize) > parseQuantity(vol.spec.size)
-      ? seed.restoreSize
-      : vol.spec.size;
+  const size = claimSize(vol.spec.size, seed?.restoreSize);
   const pinNode = placement.pinNodeOf(want.zone);
   const claim = desiredClaim(
     { ...vol, spec: { ...vol.spec, size } },
@@ -209,40 +206,36 @@ async function createStandby(
       role: 'Standby',
       zone: want.zone,
       ...(pinNode !== undefined ? { pinNode } : {}),
-      ...(seed !== undefined
-        ? {
-            dataSource: {
-              apiGroup: 'snapshot.storage.k8s.io',
-              kind: 'VolumeSnapshot',
-              name: seed.volumeSnapshotName,
-            },
-          }
-        : {}),
+      ...(seed !== undefined ? { dataSource: snapshotSource(seed.volumeSnapshotName) } : {}),
     },
   );
   claim.metadata.labels[sourceBackupLabel] = labelValue(seed?.name ?? emptySeed);
   try {
-    await mgr.client.create(coreTypes.persistentVolumeClaim, claim as Stored<V1PersistentVolumeClaim>);
+    await deps.client.create(coreTypes.persistentVolumeClaim, claim as Stored<V1PersistentVolumeClaim>);
   } catch (err) {
     if (!isAlreadyExists(err)) throw err;
     return;
   }
   const from = seed !== undefined ? `from backup ${seed.name}` : 'empty (no Ready backup yet)';
-  mgr.recorder.normal(
+  deps.recorder.normal(
     vol,
     'StandbyCreated',
     `Created standby claim ${want.name} in zone ${want.zone}, ${from}.`,
   );
 }
 
-async function removeStandby(mgr: Manager, vol: StatefulVolume, name: string): Promise<void> {
+async function removeStandby(
+  deps: { client: ApiWriter; recorder: Recorder },
+  vol: StatefulVolume,
+  name: string,
+): Promise<void> {
   try {
-    await mgr.client.delete(coreTypes.persistentVolumeClaim, vol.metadata.namespace, name);
+    await deps.client.delete(coreTypes.persistentVolumeClaim, vol.metadata.namespace, name);
   } catch (err) {
     if (!isNotFound(err)) throw err;
     return;
   }
-  mgr.recorder.normal(
+  deps.recorder.normal(
     vol,
     'StandbyReplaced',
     `Deleted standby claim ${name}: superseded or no longer wanted.`,
@@ -251,7 +244,7 @@ async function removeStandby(mgr: Manager, vol: StatefulVolume, name: string): P
 
 /** Creates and deletes standby claims as decided; an API refusal is reported, not thrown. */
 export async function ensureStandbys(
-  mgr: Manager,
+  deps: { cache: CacheReader; client: ApiWriter; recorder: Recorder },
   vol: StatefulVolume,
   placement: PlacementView,
   primaryBound: boolean,
@@ -259,14 +252,14 @@ export async function ensureStandbys(
   const decision = decideStandbys({
     claimName: claimNameOf(vol),
     zones: placement.standbyZones,
-    existing: existingStandbys(mgr, vol),
-    newest: newestReadyBackup(mgr, vol),
+    existing: existingStandbys(deps, vol),
+    newest: newestReadyBackup(deps, vol),
   });
   // Standbys copy the primary's backups; before the primary is bound there is nothing to copy.
   if (!primaryBound) return { ...decision, create: [], remove: [] };
   try {
-    for (const want of decision.create) await createStandby(mgr, vol, placement, want);
-    for (const name of decision.remove) await removeStandby(mgr, vol, name);
+    for (const want of decision.create) await createStandby(deps, vol, placement, want);
+    for (const name of decision.remove) await removeStandby(deps, vol, name);
   } catch (err) {
     if (!isQuotaExceeded(err) && !isInvalid(err)) throw err;
     return {

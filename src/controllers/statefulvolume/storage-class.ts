@@ -4,7 +4,7 @@
 import type { StatefulVolume } from '../../api/v1alpha1/types.generated.js';
 import { coreTypes } from '../../kube/resource.js';
 import type { KubeObject } from '../../kube/wire.js';
-import type { Manager } from '../../runtime/manager.js';
+import type { CacheReader } from '../../runtime/capabilities.js';
 
 export const defaultClassAnnotation = 'storageclass.kubernetes.io/is-default-class';
 
@@ -73,7 +73,7 @@ export function classInfo(sc: StoredClass): StorageClassInfo {
   };
 }
 
-export function checkStorageClass(mgr: Manager, vol: StatefulVolume): ClassCheck {
-  const classes = mgr.cache.list<StoredClass>(coreTypes.storageClass).map(classInfo);
+export function checkStorageClass(deps: { cache: CacheReader }, vol: StatefulVolume): ClassCheck {
+  const classes = deps.cache.list<StoredClass>(coreTypes.storageClass).map(classInfo);
   return checkClass(vol.spec.storageClassName, classes);
 }
