@@ -3,7 +3,7 @@
 // belongs to someone else and is never touched.
 import type { VolumeBackup } from '../../api/v1alpha1/types.generated.js';
 import { isAlreadyExists } from '../../kube/errors.js';
-import type { Manager } from '../../runtime/manager.js';
+import type { ApiClient, ApiReader, CacheReader } from '../../runtime/capabilities.js';
 import { desiredSnapshot, ownedBy, snapshotNameOf } from './snapshot.js';
 import { volumeSnapshotType, type VolumeSnapshot } from './types.js';
 
@@ -22,12 +22,15 @@ function judge(backup: VolumeBackup, snapshot: VolumeSnapshot | undefined): Snap
  * requested, a cache miss is confirmed with a GET: the cache may not have seen
  * our own create yet, and a lost snapshot is a verdict that is never undone.
  */
-export async function lookupSnapshot(mgr: Manager, backup: VolumeBackup): Promise<SnapshotLookup> {
+export async function lookupSnapshot(
+  deps: { cache: CacheReader; client: ApiReader },
+  backup: VolumeBackup,
+): Promise<SnapshotLookup> {
   const ns = backup.metadata.namespace;
   const name = backup.status?.volumeSnapshotName ?? snapshotNameOf(backup);
-  const cached = mgr.cache.get<VolumeSnapshot>(volumeSnapshotType, ns, name);
+  const cached = deps.cache.get<VolumeSnapshot>(volumeSnapshotType, ns, name);
   if (cached !== undefined || !startedBefore(backup)) return judge(backup, cached);
-  return judge(backup, await mgr.client.find<VolumeSnapshot>(volumeSnapshotType, ns, name));
+  return judge(backup, await deps.client.find<VolumeSnapshot>(volumeSnapshotType, ns, name));
 }
 
 /** The status says a snapshot was requested (or seen) in an earlier pass. */
@@ -37,19 +40,19 @@ export function startedBefore(backup: VolumeBackup): boolean {
 
 /** Creates the snapshot; one that already exists is judged like a found one. */
 export async function createSnapshot(
-  mgr: Manager,
+  deps: { client: ApiClient },
   backup: VolumeBackup,
   claimName: string,
   className: string | undefined,
 ): Promise<SnapshotLookup> {
   const desired = desiredSnapshot(backup, claimName, className);
   try {
-    const created = await mgr.client.create<VolumeSnapshot>(volumeSnapshotType, desired);
+    const created = await deps.client.create<VolumeSnapshot>(volumeSnapshotType, desired);
     return { kind: 'owned', snapshot: created, created: true };
   } catch (err) {
     if (!isAlreadyExists(err)) throw err;
   }
-  const existing = await mgr.client.find<VolumeSnapshot>(
+  const existing = await deps.client.find<VolumeSnapshot>(
     volumeSnapshotType,
     backup.metadata.namespace,
     snapshotNameOf(backup),

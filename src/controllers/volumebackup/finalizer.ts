@@ -7,8 +7,8 @@ import type { VolumeBackup } from '../../api/v1alpha1/types.generated.js';
 import { isNotFound } from '../../kube/errors.js';
 import { coreTypes } from '../../kube/resource.js';
 import type { Stored } from '../../kube/wire.js';
+import type { ApiClient, ApiReader, ApiWriter, CacheReader, Recorder } from '../../runtime/capabilities.js';
 import { addFinalizer, hasFinalizer, removeFinalizer } from '../../runtime/finalizers.js';
-import type { Manager } from '../../runtime/manager.js';
 import { done, requeueAfter, type Result } from '../../runtime/result.js';
 import { writeStatus } from '../../runtime/status.js';
 import { restoresReading } from './restore.js';
@@ -19,22 +19,30 @@ import { snapshotProtection, volumeBackupType, volumeSnapshotType, type VolumeSn
 /** A safety net only: a claim that binds or goes wakes the backup through the claim watch. */
 export const restoreRecheckMs = 30_000;
 
-export function ensureFinalizer(mgr: Manager, backup: VolumeBackup): Promise<VolumeBackup> {
-  return addFinalizer(mgr.client, volumeBackupType, backup, snapshotProtection);
+export function ensureFinalizer(deps: { client: ApiWriter }, backup: VolumeBackup): Promise<VolumeBackup> {
+  return addFinalizer(deps.client, volumeBackupType, backup, snapshotProtection);
 }
 
 /** The backup's own snapshot, read from the API server when the cache has none (it may lag a create). */
-async function ownSnapshot(mgr: Manager, backup: VolumeBackup): Promise<VolumeSnapshot | undefined> {
+async function ownSnapshot(
+  deps: { cache: CacheReader; client: ApiReader },
+  backup: VolumeBackup,
+): Promise<VolumeSnapshot | undefined> {
   const ns = backup.metadata.namespace;
   const name = backup.status?.volumeSnapshotName ?? snapshotNameOf(backup);
   const snapshot =
-    mgr.cache.get<VolumeSnapshot>(volumeSnapshotType, ns, name) ??
-    (await mgr.client.find<VolumeSnapshot>(volumeSnapshotType, ns, name));
+    deps.cache.get<VolumeSnapshot>(volumeSnapshotType, ns, name) ??
+    (await deps.client.find<VolumeSnapshot>(volumeSnapshotType, ns, name));
   return snapshot !== undefined && ownedBy(snapshot, backup) ? snapshot : undefined;
 }
 
-function waitForRestores(mgr: Manager, backup: VolumeBackup, snapshot: string, claims: string[]): Result {
-  mgr.recorder.normal(
+function waitForRestores(
+  deps: { recorder: Recorder },
+  backup: VolumeBackup,
+  snapshot: string,
+  claims: string[],
+): Result {
+  deps.recorder.normal(
     backup,
     'RestoreInProgress',
     `Keeping VolumeSnapshot ${snapshot} until ${claims.length === 1 ? 'claim' : 'claims'} ${claims.join(', ')} ` +
@@ -44,24 +52,27 @@ function waitForRestores(mgr: Manager, backup: VolumeBackup, snapshot: string, c
 }
 
 /** Deletes the owned snapshot unless a restore reads from it, then removes the finalizer. */
-export async function finalize(mgr: Manager, found: VolumeBackup): Promise<Result> {
+export async function finalize(
+  deps: { cache: CacheReader; client: ApiClient; recorder: Recorder },
+  found: VolumeBackup,
+): Promise<Result> {
   if (!hasFinalizer(found, snapshotProtection)) return done;
-  const snapshot = await ownSnapshot(mgr, found);
+  const snapshot = await ownSnapshot(deps, found);
   // Deleting is shown for as long as the backup lingers, whatever holds it.
-  const { object: backup } = await writeStatus(mgr.client, volumeBackupType, found, deletingStatus(found));
+  const { object: backup } = await writeStatus(deps.client, volumeBackupType, found, deletingStatus(found));
   if (snapshot !== undefined) {
     const ns = backup.metadata.namespace ?? '';
     const name = snapshot.metadata.name ?? '';
-    const claims = mgr.cache.list<Stored<V1PersistentVolumeClaim>>(coreTypes.persistentVolumeClaim, ns);
+    const claims = deps.cache.list<Stored<V1PersistentVolumeClaim>>(coreTypes.persistentVolumeClaim, ns);
     const readers = restoresReading(name, ns, claims);
-    if (readers.length > 0) return waitForRestores(mgr, backup, name, readers);
+    if (readers.length > 0) return waitForRestores(deps, backup, name, readers);
     if (snapshot.metadata.deletionTimestamp === undefined) {
-      await mgr.client.delete(volumeSnapshotType, ns, name, { preconditionUid: snapshot.metadata.uid });
-      mgr.recorder.normal(backup, 'SnapshotDeleted', `Deleted VolumeSnapshot ${name} with the backup.`);
+      await deps.client.delete(volumeSnapshotType, ns, name, { preconditionUid: snapshot.metadata.uid });
+      deps.recorder.normal(backup, 'SnapshotDeleted', `Deleted VolumeSnapshot ${name} with the backup.`);
     }
   }
   try {
-    await removeFinalizer(mgr.client, volumeBackupType, backup, snapshotProtection);
+    await removeFinalizer(deps.client, volumeBackupType, backup, snapshotProtection);
   } catch (err) {
     // Gone already: another pass finished the job.
     if (!isNotFound(err)) throw err;

@@ -3,7 +3,7 @@
 // order (creationTimestamp, then name) also means two backups reconciled at
 // the same moment never both decide to start.
 import type { VolumeBackup } from '../../api/v1alpha1/types.generated.js';
-import type { Manager } from '../../runtime/manager.js';
+import type { CacheReader } from '../../runtime/capabilities.js';
 import { reasons } from './progress.js';
 import { ownedBy } from './snapshot.js';
 import { volumeBackupType, volumeSnapshotType, type VolumeSnapshot } from './types.js';
@@ -47,37 +47,37 @@ export function inFlightBlocker(self: SiblingBackup, siblings: readonly SiblingB
   return open.find((o) => o.waitsOnOwnClass !== true && compareBackups(o, self) < 0)?.name;
 }
 
-function snapshotPending(mgr: Manager, b: VolumeBackup): boolean {
+function snapshotPending(deps: { cache: CacheReader }, b: VolumeBackup): boolean {
   const name = b.status?.volumeSnapshotName ?? b.metadata.name ?? '';
-  const snapshot = mgr.cache.get<VolumeSnapshot>(volumeSnapshotType, b.metadata.namespace, name);
+  const snapshot = deps.cache.get<VolumeSnapshot>(volumeSnapshotType, b.metadata.namespace, name);
   return snapshot !== undefined && ownedBy(snapshot, b) && snapshot.status?.readyToUse !== true;
 }
 
-function siblingOf(mgr: Manager, b: VolumeBackup): SiblingBackup {
+function siblingOf(deps: { cache: CacheReader }, b: VolumeBackup): SiblingBackup {
   const ready = b.status?.conditions?.find((c) => c.type === 'Ready');
   return {
     name: b.metadata.name ?? '',
     creationTimestamp: b.metadata.creationTimestamp,
     phase: b.status?.phase,
-    snapshotPending: snapshotPending(mgr, b),
+    snapshotPending: snapshotPending(deps, b),
     waitsOnOwnClass: ready?.reason === reasons.SnapshotClassNotFound,
     deleting: b.metadata.deletionTimestamp !== undefined,
   };
 }
 
 /** The other backups of the same volume, from the cache. */
-export function siblingsOf(mgr: Manager, backup: VolumeBackup): VolumeBackup[] {
-  return mgr.cache.list<VolumeBackup>(
+export function siblingsOf(deps: { cache: CacheReader }, backup: VolumeBackup): VolumeBackup[] {
+  return deps.cache.list<VolumeBackup>(
     volumeBackupType,
     backup.metadata.namespace,
     (b) => b.spec.volumeName === backup.spec.volumeName && b.metadata.uid !== backup.metadata.uid,
   );
 }
 
-export function findBlocker(mgr: Manager, backup: VolumeBackup): string | undefined {
-  const self = siblingOf(mgr, backup);
+export function findBlocker(deps: { cache: CacheReader }, backup: VolumeBackup): string | undefined {
+  const self = siblingOf(deps, backup);
   return inFlightBlocker(
     self,
-    siblingsOf(mgr, backup).map((b) => siblingOf(mgr, b)),
+    siblingsOf(deps, backup).map((b) => siblingOf(deps, b)),
   );
 }

@@ -5,7 +5,7 @@
 // the user may be creating it, and another class may have another deletion
 // policy.
 import type { VolumeBackup, VolumeBackupPolicy } from '../../api/v1alpha1/types.generated.js';
-import type { Manager } from '../../runtime/manager.js';
+import type { ApiReader, CacheReader } from '../../runtime/capabilities.js';
 import { reasons, type Reason } from './progress.js';
 import { volumeBackupPolicyType, volumeSnapshotClassType, type VolumeSnapshotClass } from './types.js';
 
@@ -44,12 +44,12 @@ export function decideClass(
  * backup, before the snapshot exists, and never again.
  */
 async function policyClass(
-  mgr: Manager,
+  deps: { client: ApiReader },
   backup: VolumeBackup,
 ): Promise<{ name: string; className?: string } | undefined> {
   const name = backup.spec.policyName;
   if (name === undefined || backup.spec.volumeSnapshotClassName !== undefined) return undefined;
-  const policy = await mgr.client.find<VolumeBackupPolicy>(
+  const policy = await deps.client.find<VolumeBackupPolicy>(
     volumeBackupPolicyType,
     backup.metadata.namespace,
     name,
@@ -59,10 +59,14 @@ async function policyClass(
   return className !== undefined ? { name, className } : { name };
 }
 
-export async function resolveSnapshotClass(mgr: Manager, backup: VolumeBackup): Promise<ClassDecision> {
-  const requested = requestedClass(backup.spec.volumeSnapshotClassName, await policyClass(mgr, backup));
+export async function resolveSnapshotClass(
+  deps: { cache: CacheReader; client: ApiReader },
+  backup: VolumeBackup,
+): Promise<ClassDecision> {
+  const requested = requestedClass(backup.spec.volumeSnapshotClassName, await policyClass(deps, backup));
   const exists =
     requested !== undefined &&
-    mgr.cache.get<VolumeSnapshotClass>(volumeSnapshotClassType, undefined, requested.className) !== undefined;
+    deps.cache.get<VolumeSnapshotClass>(volumeSnapshotClassType, undefined, requested.className) !==
+      undefined;
   return decideClass(requested, exists);
 }

@@ -5,7 +5,7 @@ import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import type { StatefulVolume, VolumeBackup } from '../../api/v1alpha1/types.generated.js';
 import { coreTypes } from '../../kube/resource.js';
 import type { Stored } from '../../kube/wire.js';
-import type { Manager } from '../../runtime/manager.js';
+import type { CacheReader } from '../../runtime/capabilities.js';
 import { reasons, type Reason } from './progress.js';
 import { statefulVolumeType } from './types.js';
 
@@ -69,14 +69,14 @@ export function decideSource(
 }
 
 /** Reads the volume and its primary claim from the cache and decides. */
-export function resolveSource(mgr: Manager, backup: VolumeBackup): SourceDecision {
+export function resolveSource(deps: { cache: CacheReader }, backup: VolumeBackup): SourceDecision {
   const ns = backup.metadata.namespace;
   const volumeName = backup.spec.volumeName;
-  const vol = mgr.cache.get<StatefulVolume>(statefulVolumeType, ns, volumeName);
+  const vol = deps.cache.get<StatefulVolume>(statefulVolumeType, ns, volumeName);
   const claim =
     vol === undefined
       ? undefined
-      : mgr.cache.get<Stored<V1PersistentVolumeClaim>>(
+      : deps.cache.get<Stored<V1PersistentVolumeClaim>>(
           coreTypes.persistentVolumeClaim,
           ns,
           primaryClaimName(vol),

@@ -95,6 +95,11 @@ function stuck(before: VolumeBackupStatus | undefined, after: VolumeBackupStatus
   return [{ type: 'Warning', reason: now.reason, message: now.message ?? '' }];
 }
 
+/** Made by a VolumeBackupPolicy, which tells of its backups' start and readiness itself. */
+export function madeByPolicy(backup: VolumeBackup): boolean {
+  return backup.spec.policyName !== undefined && backup.spec.policyName !== '';
+}
+
 /**
  * Events for what changed between the status read and the status written.
  * A policy's backups tell their start and readiness through the policy, one

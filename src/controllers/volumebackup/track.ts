@@ -2,8 +2,9 @@
 // deadline passes; after that only its survival is observed, since a Ready
 // backup is a fact and a lost snapshot is never re-created.
 import type { VolumeBackup } from '../../api/v1alpha1/types.generated.js';
+import type { ApiReader, CacheReader } from '../../runtime/capabilities.js';
 import { rfc3339 } from '../../runtime/clock.js';
-import type { Manager } from '../../runtime/manager.js';
+import { done, requeueAfter, type Result } from '../../runtime/result.js';
 import { lookupSnapshot, startedBefore, type SnapshotLookup } from './ensure-snapshot.js';
 import {
   deadlineOf,
@@ -23,12 +24,20 @@ export interface Pass {
   readonly facts: Facts;
 }
 
+/** Looked at again by the verdict's deadline or poll; a verdict without one waits for an event. */
+export function requeueOf(pass: Pass): Result {
+  return 'requeueAfterMs' in pass.verdict ? requeueAfter(pass.verdict.requeueAfterMs) : done;
+}
+
 export function deadlineOfBackup(backup: VolumeBackup, startedAt: string | undefined): Date | undefined {
   return deadlineOf(startedAt, backup.metadata.creationTimestamp, backup.spec.deadlineSeconds);
 }
 
-export async function observeReady(mgr: Manager, backup: VolumeBackup): Promise<Pass> {
-  const found = await lookupSnapshot(mgr, backup);
+export async function observeReady(
+  deps: { cache: CacheReader; client: ApiReader },
+  backup: VolumeBackup,
+): Promise<Pass> {
+  const found = await lookupSnapshot(deps, backup);
   const name = backup.status?.volumeSnapshotName ?? snapshotNameOf(backup);
   const snapshot =
     found.kind === 'owned'
