@@ -5,6 +5,7 @@ import { TokenBucket } from '../../kube/ratelimit.js';
 import type { Manager } from '../../runtime/manager.js';
 import { objectKey, type KubeObject } from '../../kube/wire.js';
 import { statefulVolumeType } from '../statefulvolume/types.js';
+import type { PolicyDeps } from './deps.js';
 import { BackupAgeBounds, exportBackupAgeBounds } from './max-age.js';
 import { reconcileVolumeBackupPolicy } from './reconcile.js';
 import { RecentCreations } from './recent.js';
@@ -46,6 +47,19 @@ export function registerVolumeBackupPolicy(mgr: Manager, config: VolumeBackupPol
   const ageBounds = new BackupAgeBounds();
   exportBackupAgeBounds(mgr.metrics, ageBounds);
   const statusWrites = new StatusWrites();
+  const { cache, client, recorder, clock, metrics } = mgr;
+  const deps: PolicyDeps = {
+    cache,
+    client,
+    recorder,
+    clock,
+    metrics,
+    limiter,
+    options,
+    recent,
+    ageBounds,
+    statusWrites,
+  };
   const policiesIn = (obj: KubeObject): string[] =>
     mgr.cache.list(volumeBackupPolicyType, obj.metadata.namespace).map(objectKey);
   mgr.add({
@@ -56,7 +70,6 @@ export function registerVolumeBackupPolicy(mgr: Manager, config: VolumeBackupPol
       { type: statefulVolumeType, map: policiesIn },
     ],
     concurrency: config.concurrency,
-    reconcile: (req) =>
-      reconcileVolumeBackupPolicy({ mgr, limiter, options, recent, ageBounds, statusWrites }, req),
+    reconcile: (req) => reconcileVolumeBackupPolicy(deps, req),
   });
 }

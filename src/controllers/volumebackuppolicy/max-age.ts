@@ -3,7 +3,9 @@
 // success above it). Each policy pass records its own bound for the volumes it
 // selects; a volume several policies cover gets the strictest bound.
 import type { Metrics } from '../../observability/metrics.js';
+import type { Clock } from '../../runtime/capabilities.js';
 import { MAX_REQUEUE_MS, nextRun, previousRun, type ParsedSchedule } from './schedule.js';
+import type { Selection } from './select.js';
 import type { Policy } from './types.js';
 
 /** Lateness of a run the operator's own rhythm allows: it re-checks every policy at least this often. */
@@ -75,6 +77,24 @@ export class BackupAgeBounds {
     }
     return [...min.values()];
   }
+}
+
+/** A suspended policy promises nothing; otherwise its bound covers the volumes it selects now. */
+export function recordAgeBound(
+  deps: { clock: Clock; ageBounds: BackupAgeBounds },
+  key: string,
+  policy: Policy,
+  schedule: ParsedSchedule,
+  selection: Selection,
+): void {
+  const seconds =
+    policy.spec.suspend === true ? undefined : maxBackupAgeSeconds(schedule, policy.spec, deps.clock.now());
+  if (seconds === undefined) {
+    deps.ageBounds.delete(key);
+    return;
+  }
+  const volumes = selection.volumes.map((v) => v.metadata.name ?? '');
+  deps.ageBounds.set(key, { namespace: policy.metadata.namespace ?? '', volumes, seconds });
 }
 
 /** Exports the bounds at each scrape; volumes no policy covers any more have no series. */

@@ -5,10 +5,12 @@
 // controller is the only writer of their status, and keeping a per-backup list
 // of tiers current would rewrite most of a volume's backups after every run.
 import type { StatefulVolume } from '../../api/v1alpha1/types.generated.js';
-import type { Manager } from '../../runtime/manager.js';
+import type { ApiWriter, Clock, Recorder } from '../../runtime/capabilities.js';
+import type { World } from './observe.js';
 import {
   DEFAULT_FAILED_RETENTION_SECONDS,
   DEFAULT_KEEP_FAILED,
+  isRetentionError,
   selectRetention,
   type BackupInfo,
   type DeleteVerdict,
@@ -16,7 +18,14 @@ import {
   type RetentionPlan,
   type RetentionSettings,
 } from './retention.js';
-import { backupAnnotations, reasons, volumeBackupType, type Backup, type Policy } from './types.js';
+import {
+  backupAnnotations,
+  reasons,
+  volumeBackupType,
+  type Backup,
+  type Policy,
+  type PolicyControllerOptions,
+} from './types.js';
 
 /** What the API server defaults spec.retention to; used when a policy was stored without it. */
 const defaultRetention: RetentionSettings = { keepLast: 7, keepFailed: DEFAULT_KEEP_FAILED };
@@ -137,7 +146,7 @@ export function pruneMessage(v: DeleteVerdict, b: Backup, retention: RetentionSe
  * Returns the names deleted.
  */
 export async function prune(
-  mgr: Manager,
+  deps: { client: ApiWriter; recorder: Recorder },
   policy: Policy,
   plan: RetentionPlan,
   opts: { readonly byName: ReadonlyMap<string, Backup>; readonly max: number },
@@ -149,11 +158,43 @@ export async function prune(
     const b = byName.get(v.name);
     if (b === undefined) continue;
     const preconditionUid = b.metadata.uid;
-    await mgr.client.delete(volumeBackupType, b.metadata.namespace, v.name, {
+    await deps.client.delete(volumeBackupType, b.metadata.namespace, v.name, {
       ...(preconditionUid !== undefined ? { preconditionUid } : {}),
     });
-    mgr.recorder.normal(policy, reasons.BackupPruned, pruneMessage(v, b, retention));
+    deps.recorder.normal(policy, reasons.BackupPruned, pruneMessage(v, b, retention));
     deleted.push(v.name);
   }
   return deleted;
+}
+
+export interface Retained {
+  readonly left: readonly Backup[];
+  /** More deletions are due than one pass may make. */
+  readonly more?: boolean;
+  readonly error?: string;
+}
+
+/** Step 6: retention, unless suspended. Returns the backups left and why retention could not run. */
+export async function retain(
+  deps: {
+    clock: Clock;
+    client: ApiWriter;
+    recorder: Recorder;
+    options: Pick<PolicyControllerOptions, 'failedRetentionSeconds' | 'maxDeletesPerPass'>;
+  },
+  policy: Policy,
+  world: World,
+  backups: readonly Backup[],
+): Promise<Retained> {
+  const plan = planRetention({
+    policy,
+    backups: world.own,
+    volumes: world.volumes,
+    now: deps.clock.now(),
+    failedRetentionSeconds: deps.options.failedRetentionSeconds,
+  });
+  if (isRetentionError(plan)) return { left: backups, error: plan.message };
+  const max = deps.options.maxDeletesPerPass;
+  const deleted = new Set(await prune(deps, policy, plan, { byName: world.existing, max }));
+  return { left: backups.filter((b) => !deleted.has(b.metadata.name ?? '')), more: plan.delete.length > max };
 }

@@ -4,7 +4,7 @@
 // leaves the rest to the next pass when jitter or the per-pass cap says so.
 import { rfc3339 } from '../../runtime/clock.js';
 import { errorMessage, isAlreadyExists } from '../../kube/errors.js';
-import type { Manager } from '../../runtime/manager.js';
+import type { ApiClient } from '../../runtime/capabilities.js';
 import { labelValue } from '../../kube/names.js';
 import { snapshotProtection } from '../volumebackup/types.js';
 import { backupName, jitterSecondsFor } from './naming.js';
@@ -139,30 +139,28 @@ export type RunOutcome =
   | { readonly kind: 'error'; readonly volume: string; readonly name: string; readonly error: unknown };
 
 async function createOne(
-  mgr: Manager,
-  limiter: CreationLimiter,
+  deps: { client: ApiClient; limiter: CreationLimiter },
   desired: Backup,
   volume: string,
 ): Promise<RunOutcome> {
   const name = desired.metadata.name ?? '';
   const policy = desired.spec.policyName ?? '';
-  await limiter.take();
+  await deps.limiter.take();
   try {
-    await mgr.client.create(volumeBackupType, desired);
+    await deps.client.create(volumeBackupType, desired);
     return { kind: 'created', volume, name };
   } catch (err) {
     if (!isAlreadyExists(err)) return { kind: 'error', volume, name, error: err };
   }
   // The cache lags our own creations (a restart mid-run, a pass right after the last one).
-  const found = await mgr.client.find<Backup>(volumeBackupType, desired.metadata.namespace, name);
+  const found = await deps.client.find<Backup>(volumeBackupType, desired.metadata.namespace, name);
   if (found === undefined || isOurs(found, policy, volume)) return { kind: 'present', volume, name };
   return { kind: 'taken', volume, name, message: takenMessage(name, found) };
 }
 
 /** Carries out a plan: at most maxCreates creations, one token each. */
 export async function executeRun(
-  mgr: Manager,
-  limiter: CreationLimiter,
+  deps: { client: ApiClient; limiter: CreationLimiter },
   policy: Policy,
   plan: { readonly steps: readonly VolumeStep[]; readonly scheduledTime: Date; readonly maxCreates: number },
 ): Promise<readonly RunOutcome[]> {
@@ -178,9 +176,7 @@ export async function executeRun(
       continue;
     }
     budget--;
-    outcomes.push(
-      await createOne(mgr, limiter, desiredBackup(policy, step.volume, plan.scheduledTime), step.volume),
-    );
+    outcomes.push(await createOne(deps, desiredBackup(policy, step.volume, plan.scheduledTime), step.volume));
   }
   return outcomes;
 }

@@ -1,10 +1,9 @@
 // Step: what the schedule asks for now, from the persisted status and the
 // injected clock, and carrying it out: a run, a recorded skip, or nothing.
 import { rfc3339 } from '../../runtime/clock.js';
-import type { Manager } from '../../runtime/manager.js';
-import type { BackupAgeBounds } from './max-age.js';
+import type { Metrics } from '../../observability/metrics.js';
+import type { ApiClient, Clock, Recorder } from '../../runtime/capabilities.js';
 import type { RecentCreations } from './recent.js';
-import type { StatusWrites } from './status-write.js';
 import type { RunOutcome } from './run.js';
 import {
   desiredBackup,
@@ -67,7 +66,7 @@ export function skipMessage(d: Extract<ScheduleDecision, { kind: 'skip' }>, poli
  * one per pass: a large run takes several passes under the per-pass cap.
  */
 function announce(
-  mgr: Manager,
+  deps: { recorder: Recorder },
   policy: Policy,
   d: Extract<ScheduleDecision, { kind: 'run' }>,
   outcomes: readonly RunOutcome[],
@@ -79,7 +78,7 @@ function announce(
   if (complete && createdNow) {
     const late =
       d.missedCount > 0 ? ` (catching up; ${d.missedCount} earlier missed run(s) are not made up)` : '';
-    mgr.recorder.normal(
+    deps.recorder.normal(
       policy,
       reasons.BackupCreated,
       `Created ${ofRun.length} VolumeBackup(s) for the run of ${run}${late}: ${names(ofRun)}.`,
@@ -87,16 +86,16 @@ function announce(
   }
   const busy = outcomes.flatMap((o) => (o.kind === 'busy' ? [`${o.volume} (${o.inFlight})`] : []));
   if (complete && busy.length > 0)
-    mgr.recorder.normal(
+    deps.recorder.normal(
       policy,
       reasons.BackupSkipped,
       `No backup of ${names(busy)} for the run of ${run}: the previous backup is still in progress.`,
     );
   for (const o of outcomes)
-    if (o.kind === 'taken') mgr.recorder.warning(policy, reasons.BackupNameTaken, o.message);
+    if (o.kind === 'taken') deps.recorder.warning(policy, reasons.BackupNameTaken, o.message);
   const failed = firstError(outcomes);
   if (failed !== undefined)
-    mgr.recorder.warning(policy, reasons.BackupCreateFailed, `${failed}; retrying with backoff.`);
+    deps.recorder.warning(policy, reasons.BackupCreateFailed, `${failed}; retrying with backoff.`);
 }
 
 function runRequeue(d: { requeueAfterMs: number }, outcomes: readonly RunOutcome[], now: Date): number {
@@ -112,16 +111,16 @@ function metricLabels(policy: Policy): { namespace: string; policy: string } {
   return { namespace: policy.metadata.namespace ?? '', policy: policy.metadata.name ?? '' };
 }
 
+/** What a tick uses: it creates VolumeBackups and tells of them in Events and metrics. */
 export interface TickDeps {
-  readonly mgr: Manager;
+  readonly client: ApiClient;
+  readonly recorder: Recorder;
+  readonly clock: Clock;
+  readonly metrics: Pick<Metrics, 'missedRuns' | 'scheduleLateness'>;
   readonly limiter: CreationLimiter;
-  readonly options: PolicyControllerOptions;
+  readonly options: Pick<PolicyControllerOptions, 'maxCreatesPerPass'>;
   /** What this process created and its cache may not show yet. */
   readonly recent: RecentCreations;
-  /** Each policy's bound on the age of its volumes' newest backups, for the metric. */
-  readonly ageBounds: BackupAgeBounds;
-  /** When this process last wrote each policy's status. */
-  readonly statusWrites: StatusWrites;
 }
 
 async function run(
@@ -130,7 +129,7 @@ async function run(
   d: Extract<ScheduleDecision, { kind: 'run' }>,
   world: { readonly selection: Selection; readonly existing: ReadonlyMap<string, Backup> },
 ): Promise<TickResult> {
-  const now = deps.mgr.clock.now();
+  const now = deps.clock.now();
   const steps = planRun({
     namespace: policy.metadata.namespace ?? '',
     policy: policy.metadata.name ?? '',
@@ -140,17 +139,17 @@ async function run(
     volumes: world.selection.volumes.map((v) => v.metadata.name ?? ''),
     existing: world.existing,
   });
-  const outcomes = await executeRun(deps.mgr, deps.limiter, policy, {
+  const outcomes = await executeRun(deps, policy, {
     steps,
     scheduledTime: d.scheduledTime,
     maxCreates: deps.options.maxCreatesPerPass,
   });
   const created = createdBackups(policy, d.scheduledTime, outcomes);
   for (const b of created) deps.recent.record(b);
-  announce(deps.mgr, policy, d, outcomes);
+  announce(deps, policy, d, outcomes);
   // The run's first creations: later passes of a jittered run, or after a restart, find some present.
   if (outcomes.some((o) => o.kind === 'created') && !outcomes.some((o) => o.kind === 'present'))
-    deps.mgr.metrics.scheduleLateness.observe(
+    deps.metrics.scheduleLateness.observe(
       metricLabels(policy),
       (now.getTime() - d.scheduledTime.getTime()) / 1000,
     );
@@ -181,7 +180,7 @@ export async function tick(
   schedule: ParsedSchedule,
   world: { readonly selection: Selection; readonly existing: ReadonlyMap<string, Backup> },
 ): Promise<TickResult> {
-  const d = decideFor(policy, schedule, deps.mgr.clock.now());
+  const d = decideFor(policy, schedule, deps.clock.now());
   const persisted = date(policy.status?.lastScheduleTime);
   const kept = persisted !== undefined ? { lastScheduleTime: persisted } : {};
   switch (d.kind) {
@@ -197,8 +196,8 @@ export async function tick(
       };
     case 'skip': {
       const message = skipMessage(d, policy);
-      deps.mgr.recorder.warning(policy, reasons.MissedSchedule, message);
-      deps.mgr.metrics.missedRuns.inc(metricLabels(policy), d.missedCount);
+      deps.recorder.warning(policy, reasons.MissedSchedule, message);
+      deps.metrics.missedRuns.inc(metricLabels(policy), d.missedCount);
       return {
         report: { kind: 'skip', message },
         lastScheduleTime: d.lastScheduleTime,

@@ -6,13 +6,13 @@ import { test } from 'node:test';
 import { executeRun, planRun, type RunOutcome } from '../../../src/controllers/volumebackuppolicy/run.js';
 import type { Backup } from '../../../src/controllers/volumebackuppolicy/types.js';
 import { ApiError } from '../../../src/kube/errors.js';
-import type { Manager } from '../../../src/runtime/manager.js';
+import type { ApiClient } from '../../../src/runtime/capabilities.js';
 import { backup, policy } from './fixtures.js';
 
 const run = new Date('2026-11-23T01:00:00Z');
 
 interface Fake {
-  mgr: Manager;
+  deps: { client: ApiClient; limiter: { take: () => Promise<void> } };
   created: string[];
   tokens: { taken: number; take: () => Promise<void> };
 }
@@ -37,7 +37,7 @@ function fake(stored = new Map<string, Backup>(), alreadyThere: ReadonlySet<stri
       return Promise.resolve();
     },
   };
-  return { mgr: { client } as unknown as Manager, created, tokens };
+  return { deps: { client: client as unknown as ApiClient, limiter: tokens }, created, tokens };
 }
 
 function plan(volumes: string[]): ReturnType<typeof planRun> {
@@ -57,7 +57,7 @@ const kinds = (outcomes: readonly RunOutcome[]): string[] => outcomes.map((o) =>
 test('each creation takes one token and the pass stops at its cap', async () => {
   const f = fake();
   const volumes = Array.from({ length: 5 }, (_, i) => `v${i}`);
-  const outcomes = await executeRun(f.mgr, f.tokens, policy(), {
+  const outcomes = await executeRun(f.deps, policy(), {
     steps: plan(volumes),
     scheduledTime: run,
     maxCreates: 3,
@@ -70,7 +70,7 @@ test('each creation takes one token and the pass stops at its cap', async () => 
 test('an AlreadyExists for the policy’s own backup is adopted, as after a restart mid-run', async () => {
   const name = 'a-nightly-202611230100';
   const f = fake(new Map([[name, backup(name, { volume: 'a', policy: 'nightly' })]]), new Set([name]));
-  const outcomes = await executeRun(f.mgr, f.tokens, policy(), {
+  const outcomes = await executeRun(f.deps, policy(), {
     steps: plan(['a']),
     scheduledTime: run,
     maxCreates: 10,
@@ -81,7 +81,7 @@ test('an AlreadyExists for the policy’s own backup is adopted, as after a rest
 test('an AlreadyExists for an object that is not the policy’s is refused', async () => {
   const name = 'a-nightly-202611230100';
   const f = fake(new Map([[name, backup(name, { volume: 'a' })]]), new Set([name]));
-  const outcomes = await executeRun(f.mgr, f.tokens, policy(), {
+  const outcomes = await executeRun(f.deps, policy(), {
     steps: plan(['a']),
     scheduledTime: run,
     maxCreates: 10,
@@ -110,7 +110,7 @@ test('a thousand volumes with a week of backups each are created fifty per pass,
   });
   assert.equal(steps.filter((s) => s.kind === 'create').length, 1000);
   const f = fake();
-  const outcomes = await executeRun(f.mgr, f.tokens, policy(), { steps, scheduledTime: run, maxCreates: 50 });
+  const outcomes = await executeRun(f.deps, policy(), { steps, scheduledTime: run, maxCreates: 50 });
   assert.equal(f.created.length, 50);
   assert.equal(f.tokens.taken, 50);
   assert.equal(outcomes.filter((o) => o.kind === 'deferred').length, 950);
