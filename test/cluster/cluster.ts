@@ -2,6 +2,7 @@
 // kube-scheduler and one KWOK process per zone, all on loopback with free
 // ports. `up` returns once six nodes in three zones are Ready.
 import {
+  appendFileSync,
   existsSync,
   mkdirSync,
   readdirSync,
@@ -18,6 +19,7 @@ import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, type V1Node } f
 import { ensureBinaries, type Binaries } from './build.js';
 import {
   apiserverArgs,
+  apiserverRestartsPath,
   auditPolicy,
   auditPolicyPath,
   controllerManagerArgs,
@@ -498,10 +500,14 @@ export async function restartComponent(runDir: string, name: string, downMs = 0)
   }
   const rec = state.components[name];
   if (rec === undefined) throw new Error(`unknown component ${name}`);
+  const stoppedAt = new Date().toISOString();
   await stopProcess(rec);
   if (downMs > 0) await sleep(downMs);
   const fresh = startProcess(name, rec.bin, rec.args, runDir);
   record(state, name, fresh);
-  if (name === 'kube-apiserver')
+  if (name === 'kube-apiserver') {
     await waitFor('kube-apiserver', () => apiserverReady(state, pkiOf(runDir)), 120_000, fresh.log);
+    const window = { from: stoppedAt, to: new Date().toISOString() };
+    appendFileSync(apiserverRestartsPath(runDir), `${JSON.stringify(window)}\n`);
+  }
 }

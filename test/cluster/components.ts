@@ -74,6 +74,15 @@ export function auditLogPath(runDir: string): string {
 }
 
 /**
+ * One line per API server restart: from the moment it was stopped to the
+ * moment its /readyz answered 200. Until it is ready its authorizer may not
+ * have loaded the RBAC rules, and refuses requests its rules allow.
+ */
+export function apiserverRestartsPath(runDir: string): string {
+  return join(runDir, 'apiserver-restarts.jsonl');
+}
+
+/**
  * Metadata of every write, and of every request, reads included, of the
  * service accounts tests create: the operator's, a chart's, the runtime
  * fixture's. A list or watch the operator's RBAC refuses shows up as a 403 as

@@ -6,7 +6,7 @@
 import { createReadStream, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
-import { auditLogPath } from '../cluster/components.js';
+import { apiserverRestartsPath, auditLogPath } from '../cluster/components.js';
 import { startsPath, type StartRecord } from './identity.js';
 
 const writeVerbs = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
@@ -188,10 +188,81 @@ async function* logLines(runDir: string): AsyncGenerator<string> {
       yield line;
 }
 
-/** forbiddenRequests over a run folder's audit log (streamed: a chaos run logs a lot). */
-export async function forbiddenInRun(runDir: string, since?: Date): Promise<Forbidden[]> {
+/** A time the API server was restarting: from its stop until its /readyz said 200. */
+export interface Restart {
+  from: string;
+  to: string;
+}
+
+/** The API server restarts recorded in a run folder (test/cluster restartComponent). */
+export function apiserverRestarts(runDir: string): Restart[] {
+  const path = apiserverRestartsPath(runDir);
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Restart);
+}
+
+/** Who asked for what: a refused request and a later allowed one match on it. */
+export function requestKey(f: Pick<Forbidden, 'user' | 'verb' | 'resource' | 'namespace' | 'name'>): string {
+  return [f.user, f.verb, f.resource, f.namespace, f.name].join(' ');
+}
+
+/**
+ * The refusals that count. One received while the API server restarted is
+ * excused only when the same identity was allowed the very same request
+ * afterwards: a freshly started authorizer refuses until it has loaded the
+ * RBAC rules, so such a 403 says nothing about the rules, and the later
+ * allowance proves they grant it. Any other refusal counts.
+ */
+export function splitRefusals(
+  refused: readonly Forbidden[],
+  restarts: readonly Restart[],
+  allowedAfter: (f: Forbidden) => boolean,
+): { counted: Forbidden[]; excused: Forbidden[] } {
+  const counted: Forbidden[] = [];
+  const excused: Forbidden[] = [];
+  for (const f of refused) {
+    const at = new Date(f.at).getTime();
+    const restarting = restarts.some(
+      (r) => new Date(r.from).getTime() <= at && at <= new Date(r.to).getTime(),
+    );
+    (restarting && allowedAfter(f) ? excused : counted).push(f);
+  }
+  return { counted, excused };
+}
+
+/**
+ * The refusals in a run folder's audit log (streamed: a chaos run logs a lot),
+ * split into those that count and those excused by an API server restart.
+ */
+export async function refusalsInRun(
+  runDir: string,
+  since?: Date,
+): Promise<{ counted: Forbidden[]; excused: Forbidden[] }> {
   const starts = recordedStarts(runDir);
   const lines: string[] = [];
   for await (const line of logLines(runDir)) if (line.includes('"code":403')) lines.push(line);
-  return forbiddenRequests(lines, starts, since);
+  const refused = forbiddenRequests(lines, starts, since);
+  const restarts = apiserverRestarts(runDir);
+  if (restarts.length === 0 || refused.length === 0) return { counted: refused, excused: [] };
+  // The earliest refusal per request; an allowance after it clears it.
+  const firstRefused = new Map<string, number>();
+  for (const f of refused) {
+    const key = requestKey(f);
+    firstRefused.set(key, Math.min(firstRefused.get(key) ?? Infinity, new Date(f.at).getTime()));
+  }
+  const allowed = new Set<string>();
+  for await (const line of logLines(runDir)) {
+    if (!line.includes(`"${decisionKey}":"allow"`)) continue;
+    const e = JSON.parse(line) as AuditEvent;
+    // A watch that is still open has only its ResponseStarted stage logged.
+    if (e.stage !== 'ResponseStarted' && e.stage !== 'ResponseComplete') continue;
+    const key = requestKey({ user: e.user?.username ?? '', ...target(e) });
+    const refusedAt = firstRefused.get(key);
+    const at = new Date(e.requestReceivedTimestamp ?? e.stageTimestamp ?? '').getTime();
+    if (refusedAt !== undefined && at > refusedAt) allowed.add(key);
+  }
+  return splitRefusals(refused, restarts, (f) => allowed.has(requestKey(f)));
 }

@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import {
   credentialIdKey,
   describeForbidden,
-  forbiddenInRun,
   forbiddenRequests,
+  refusalsInRun,
   type AuditEvent,
 } from '../../support/audit.js';
-import { auditLogPath } from '../../cluster/components.js';
+import { apiserverRestartsPath, auditLogPath } from '../../cluster/components.js';
 import { credentialIdOf, startsPath, type StartRecord } from '../../support/identity.js';
 
 const operator = 'system:serviceaccount:stateful-volume-system:stateful-volume-operator';
@@ -162,7 +162,8 @@ test('a run folder’s audit log, rotated part included, is read with the starts
   writeFileSync(join(runDir, 'logs', 'audit-2026-12-07T19-00-00.000.log'), `${event({ verb: 'delete' })}\n`);
   writeFileSync(auditLogPath(runDir), `${event({ code: 200 })}\n${event({})}\n`);
   writeFileSync(startsPath(runDir), `${starts.map((s) => JSON.stringify(s)).join('\n')}\n`);
-  const found = await forbiddenInRun(runDir);
+  const { counted: found, excused } = await refusalsInRun(runDir);
+  assert.deepEqual(excused, []);
   assert.deepEqual(
     found.map((f) => `${f.verb} ${f.resource} ${f.start?.file ?? '?'}`),
     [
@@ -171,6 +172,78 @@ test('a run folder’s audit log, rotated part included, is read with the starts
     ],
   );
 });
+
+// An API server restart: stopped at 20:01:00, ready at 20:01:10.
+const restart = { from: '2026-12-07T20:01:00.000Z', to: '2026-12-07T20:01:10.000Z' };
+const watch = {
+  verb: 'watch',
+  objectRef: { resource: 'configmaps', namespace: 'rt' },
+  jti: 'JTI=ffff',
+  username: fixture,
+};
+
+const restartCases: { name: string; lines: string[]; counted: number; excused: number }[] = [
+  {
+    name: 'a refusal during a restart, allowed to the same identity once the server is ready, is excused',
+    lines: [
+      event({ ...watch, requestReceivedTimestamp: '2026-12-07T20:01:05.000000Z' }),
+      event({
+        ...watch,
+        code: 200,
+        stage: 'ResponseStarted',
+        requestReceivedTimestamp: '2026-12-07T20:01:12.000000Z',
+      }),
+    ],
+    counted: 0,
+    excused: 1,
+  },
+  {
+    name: 'a refusal during a restart that is never allowed afterwards counts: the rules lack it',
+    lines: [event({ ...watch, requestReceivedTimestamp: '2026-12-07T20:01:05.000000Z' })],
+    counted: 1,
+    excused: 0,
+  },
+  {
+    name: 'an allowance before the refusal does not excuse it',
+    lines: [
+      event({ ...watch, code: 200, requestReceivedTimestamp: '2026-12-07T20:00:30.000000Z' }),
+      event({ ...watch, requestReceivedTimestamp: '2026-12-07T20:01:05.000000Z' }),
+    ],
+    counted: 1,
+    excused: 0,
+  },
+  {
+    name: 'a refusal outside the restart counts even when the same request is allowed later',
+    lines: [
+      event({ ...watch, requestReceivedTimestamp: '2026-12-07T20:01:30.000000Z' }),
+      event({ ...watch, code: 200, requestReceivedTimestamp: '2026-12-07T20:01:40.000000Z' }),
+    ],
+    counted: 1,
+    excused: 0,
+  },
+  {
+    name: 'an allowance of another request of the same identity does not excuse it',
+    lines: [
+      event({ ...watch, requestReceivedTimestamp: '2026-12-07T20:01:05.000000Z' }),
+      event({ ...watch, verb: 'list', code: 200, requestReceivedTimestamp: '2026-12-07T20:01:12.000000Z' }),
+    ],
+    counted: 1,
+    excused: 0,
+  },
+];
+
+for (const c of restartCases) {
+  test(c.name, async () => {
+    const runDir = mkdtempSync(join(tmpdir(), 'svo-audit-'));
+    mkdirSync(join(runDir, 'logs'));
+    writeFileSync(auditLogPath(runDir), `${c.lines.join('\n')}\n`);
+    writeFileSync(startsPath(runDir), `${starts.map((s) => JSON.stringify(s)).join('\n')}\n`);
+    writeFileSync(apiserverRestartsPath(runDir), `${JSON.stringify(restart)}\n`);
+    const { counted, excused } = await refusalsInRun(runDir);
+    assert.equal(counted.length, c.counted, 'counted');
+    assert.equal(excused.length, c.excused, 'excused');
+  });
+}
 
 test('the credential id of a token is its JWT ID, as the audit log shows it', () => {
   const part = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
