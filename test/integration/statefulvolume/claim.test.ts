@@ -13,6 +13,7 @@ import type { KubeClient } from '../../../src/kube/client.js';
 import { coreTypes } from '../../../src/kube/resource.js';
 import type { KubeObject, Stored } from '../../../src/kube/wire.js';
 import { createClaim, immediateStorageClassName } from '../../support/claims.js';
+import { statefulVolume } from '../../support/builders.js';
 import { ensureCrds } from '../../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
 import { metricValue, startTestManager, testClient, type RunningManager } from '../../support/operator.js';
@@ -20,14 +21,8 @@ import { eventually } from '../../support/wait.js';
 
 type Claim = Stored<V1PersistentVolumeClaim>;
 
-function volume(ns: string, name: string, size = '1Gi'): StatefulVolume {
-  return {
-    apiVersion: 'storage.stateful.dev/v1alpha1',
-    kind: 'StatefulVolume',
-    metadata: { name, namespace: ns, labels: { 'argocd.argoproj.io/instance': 'app' } },
-    spec: { size, storageClassName: immediateStorageClassName },
-  };
-}
+/** Volumes as an Argo CD application tracks them; the claims must not take that label on. */
+const trackedByArgo = { metadata: { labels: { 'argocd.argoproj.io/instance': 'app' } } };
 
 async function setup(
   t: TestContext,
@@ -55,7 +50,10 @@ function conditionOf(vol: StatefulVolume, type: string): { status: string; reaso
 
 test('a new StatefulVolume gets an owned, labelled claim and reports it bound', async (t) => {
   const { ns, client } = await setup(t, 'sv-create');
-  const created = await client.create<StatefulVolume>(statefulVolumeType, volume(ns, 'db'));
+  const created = await client.create<StatefulVolume>(
+    statefulVolumeType,
+    statefulVolume(ns, 'db', trackedByArgo),
+  );
 
   const ready = await eventually('the volume is Ready', async () => {
     const vol = await client.get<StatefulVolume>(statefulVolumeType, ns, 'db');
@@ -81,7 +79,10 @@ test('a matching claim that already exists is adopted', async (t) => {
     size: '1Gi',
     storageClassName: immediateStorageClassName,
   });
-  const vol = await client.create<StatefulVolume>(statefulVolumeType, volume(ns, 'data-db-0'));
+  const vol = await client.create<StatefulVolume>(
+    statefulVolumeType,
+    statefulVolume(ns, 'data-db-0', trackedByArgo),
+  );
   await eventually('the claim is adopted', async () => {
     const claim = await client.get<Claim>(coreTypes.persistentVolumeClaim, ns, 'data-db-0');
     return claim.metadata.ownerReferences?.some((o) => o.uid === vol.metadata.uid) === true;
@@ -91,7 +92,7 @@ test('a matching claim that already exists is adopted', async (t) => {
 test('a claim of another class is refused with a condition and a Warning Event', async (t) => {
   const { ns, client } = await setup(t, 'sv-refuse');
   await createClaim(loadTestKubeConfig(), ns, 'other');
-  await client.create<StatefulVolume>(statefulVolumeType, volume(ns, 'other'));
+  await client.create<StatefulVolume>(statefulVolumeType, statefulVolume(ns, 'other', trackedByArgo));
 
   const refused = await eventually('the volume reports the refusal', async () => {
     const vol = await client.get<StatefulVolume>(statefulVolumeType, ns, 'other');
@@ -119,7 +120,7 @@ async function readyVolume(client: KubeClient, vol: StatefulVolume): Promise<Sta
 
 test('deleting a Retain volume keeps its claim, released and labelled', async (t) => {
   const { ns, client } = await setup(t, 'sv-retain');
-  const vol = await readyVolume(client, volume(ns, 'keep'));
+  const vol = await readyVolume(client, statefulVolume(ns, 'keep', trackedByArgo));
   assert.deepEqual(vol.metadata.finalizers, ['storage.stateful.dev/claim-protection']);
   await client.delete(statefulVolumeType, ns, 'keep');
 
@@ -136,8 +137,10 @@ test('deleting a Retain volume keeps its claim, released and labelled', async (t
 
 test('deleting a Delete volume deletes its claim', async (t) => {
   const { ns, client } = await setup(t, 'sv-delete');
-  const spec = volume(ns, 'drop');
-  await readyVolume(client, { ...spec, spec: { ...spec.spec, reclaimPolicy: 'Delete' } });
+  await readyVolume(
+    client,
+    statefulVolume(ns, 'drop', { ...trackedByArgo, spec: { reclaimPolicy: 'Delete' } }),
+  );
   await client.delete(statefulVolumeType, ns, 'drop');
 
   await eventually('the claim is gone or going', async () => {
@@ -159,7 +162,7 @@ async function writes(running: RunningManager): Promise<number> {
 
 test('a Ready volume costs no more API writes', async (t) => {
   const { ns, client, running } = await setup(t, 'sv-idle');
-  await readyVolume(client, volume(ns, 'idle'));
+  await readyVolume(client, statefulVolume(ns, 'idle', trackedByArgo));
   await sleep(1000);
   const before = await writes(running);
   assert.ok(before > 0, 'the metric counts the writes that made the volume');

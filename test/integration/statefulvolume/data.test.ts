@@ -5,11 +5,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { CoreV1Api, StorageV1Api, type V1PersistentVolumeClaim } from '@kubernetes/client-node';
-import type {
-  StatefulVolume,
-  StatefulVolumeSpec,
-  VolumeBackup,
-} from '../../../src/api/v1alpha1/types.generated.js';
+import type { StatefulVolume, VolumeBackup } from '../../../src/api/v1alpha1/types.generated.js';
 import { registerStatefulVolume } from '../../../src/controllers/statefulvolume/controller.js';
 import { registerVolumeBackup } from '../../../src/controllers/volumebackup/controller.js';
 import { statefulVolumeType, volumeBackupType } from '../../../src/controllers/kinds.js';
@@ -24,6 +20,7 @@ import {
   waitSnapshotReady,
   zoneOfVolume,
 } from '../../support/claims.js';
+import { statefulVolume, volumeBackup } from '../../support/builders.js';
 import { ensureCrds } from '../../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
 import { startTestManager, testClient } from '../../support/operator.js';
@@ -49,15 +46,6 @@ async function setup(t: TestContext, prefix: string): Promise<{ ns: string; clie
     client.close();
   });
   return { ns, client };
-}
-
-function volume(ns: string, name: string, spec: Partial<StatefulVolumeSpec> = {}): StatefulVolume {
-  return {
-    apiVersion: 'storage.stateful.dev/v1alpha1',
-    kind: 'StatefulVolume',
-    metadata: { name, namespace: ns },
-    spec: { size: '1Gi', storageClassName: immediateStorageClassName, ...spec },
-  };
 }
 
 function condition(v: StatefulVolume, type: string): { status: string; reason: string } | undefined {
@@ -89,12 +77,7 @@ async function readyBackup(
   name: string,
   volumeName: string,
 ): Promise<VolumeBackup> {
-  await client.create<VolumeBackup>(volumeBackupType, {
-    apiVersion: 'storage.stateful.dev/v1alpha1',
-    kind: 'VolumeBackup',
-    metadata: { name, namespace: ns },
-    spec: { volumeName },
-  });
+  await client.create<VolumeBackup>(volumeBackupType, volumeBackup(ns, name, volumeName));
   return eventually(
     `backup ${name} Ready`,
     async () => {
@@ -115,7 +98,7 @@ async function warnings(client: KubeClient, ns: string, object: string): Promise
 test('a StatefulVolume restored from a Ready VolumeBackup holds the bytes the backup was taken of', async (t) => {
   const { ns, client } = await setup(t, 'sv-restore');
   const kc = loadTestKubeConfig();
-  await client.create(statefulVolumeType, volume(ns, 'src'));
+  await client.create(statefulVolumeType, statefulVolume(ns, 'src'));
   await waitVolume(client, ns, 'src', 'provisioned', provisioned);
   const written = await writeRandomBytes(kc, ns, 'src', 4 * MiB);
   const backup = await readyBackup(client, ns, 'before-change', 'src');
@@ -124,7 +107,7 @@ test('a StatefulVolume restored from a Ready VolumeBackup holds the bytes the ba
 
   await client.create(
     statefulVolumeType,
-    volume(ns, 'copy', { source: { volumeBackupName: 'before-change' } }),
+    statefulVolume(ns, 'copy', { spec: { source: { volumeBackupName: 'before-change' } } }),
   );
   await waitVolume(client, ns, 'copy', 'provisioned', provisioned);
   const claim = await client.get<Claim>(coreTypes.persistentVolumeClaim, ns, 'copy');
@@ -136,7 +119,10 @@ test('a StatefulVolume restored from a Ready VolumeBackup holds the bytes the ba
 test('a StatefulVolume whose source backup does not exist yet waits with a reason, then restores', async (t) => {
   const { ns, client } = await setup(t, 'sv-wait-source');
   const kc = loadTestKubeConfig();
-  await client.create(statefulVolumeType, volume(ns, 'early', { source: { volumeBackupName: 'later' } }));
+  await client.create(
+    statefulVolumeType,
+    statefulVolume(ns, 'early', { spec: { source: { volumeBackupName: 'later' } } }),
+  );
   const waiting = await waitVolume(
     client,
     ns,
@@ -155,7 +141,7 @@ test('a StatefulVolume whose source backup does not exist yet waits with a reaso
     'no claim is made before the source exists',
   );
 
-  await client.create(statefulVolumeType, volume(ns, 'origin'));
+  await client.create(statefulVolumeType, statefulVolume(ns, 'origin'));
   await waitVolume(client, ns, 'origin', 'provisioned', provisioned);
   const written = await writeRandomBytes(kc, ns, 'origin', 2 * MiB);
   await readyBackup(client, ns, 'later', 'origin');
@@ -173,7 +159,10 @@ test('standbys are made empty in the other zones, then refilled from the newest 
   const { ns, client } = await setup(t, 'sv-standby');
   const kc = loadTestKubeConfig();
   const zones = ['zone-a', 'zone-b', 'zone-c'];
-  await client.create(statefulVolumeType, volume(ns, 'db', { placement: { replicas: 3, zones } }));
+  await client.create(
+    statefulVolumeType,
+    statefulVolume(ns, 'db', { spec: { placement: { replicas: 3, zones } } }),
+  );
   const seeded = await waitVolume(
     client,
     ns,
@@ -232,7 +221,7 @@ test('standbys are made empty in the other zones, then refilled from the newest 
 
 test('growing spec.size expands the claim and status reports the new capacity', async (t) => {
   const { ns, client } = await setup(t, 'sv-expand');
-  await client.create(statefulVolumeType, volume(ns, 'grow'));
+  await client.create(statefulVolumeType, statefulVolume(ns, 'grow'));
   await waitVolume(client, ns, 'grow', 'provisioned', provisioned);
   await client.patch(statefulVolumeType, ns, 'grow', { spec: { size: '2Gi' } }, { type: 'merge' });
   const grown = await waitVolume(client, ns, 'grow', 'at 2Gi', (v) => v.status?.capacity === '2Gi');
@@ -250,7 +239,7 @@ test('the pod that mounts the claim is followed, and its move to another node is
   const core = kc.makeApiClient(CoreV1Api);
   await client.create(
     statefulVolumeType,
-    volume(ns, 'data', { placement: { replicas: 1, zones: ['zone-b'] } }),
+    statefulVolume(ns, 'data', { spec: { placement: { replicas: 1, zones: ['zone-b'] } } }),
   );
   await waitVolume(client, ns, 'data', 'provisioned', provisioned);
   const nodes = (await core.listNode({ labelSelector: 'topology.kubernetes.io/zone=zone-b' })).items
@@ -300,7 +289,7 @@ test('a claim refused by a ResourceQuota fails the volume with QuotaExceeded, an
     namespace: ns,
     body: { metadata: { name: 'storage' }, spec: { hard: { 'requests.storage': '1Gi' } } },
   });
-  await client.create(statefulVolumeType, volume(ns, 'big', { size: '2Gi' }));
+  await client.create(statefulVolumeType, statefulVolume(ns, 'big', { spec: { size: '2Gi' } }));
   const refused = await waitVolume(client, ns, 'big', 'refused', (v) => v.status?.phase === 'Failed');
   assert.equal(condition(refused, 'Provisioned')?.reason, 'QuotaExceeded');
   await eventually('a QuotaExceeded Event', async () =>
@@ -330,7 +319,10 @@ test('a class that does not allow expansion leaves the claim as it is and says w
     },
   });
   t.after(() => storage.deleteStorageClass({ name: className }).catch(() => undefined));
-  await client.create(statefulVolumeType, volume(ns, 'fixed', { storageClassName: className }));
+  await client.create(
+    statefulVolumeType,
+    statefulVolume(ns, 'fixed', { spec: { storageClassName: className } }),
+  );
   await waitVolume(client, ns, 'fixed', 'provisioned', provisioned);
   await client.patch(statefulVolumeType, ns, 'fixed', { spec: { size: '2Gi' } }, { type: 'merge' });
   const blocked = await waitVolume(
@@ -351,7 +343,7 @@ test('a class that does not allow expansion leaves the claim as it is and says w
 test('a StatefulVolume restored from a VolumeSnapshot, and one cloned from a claim, hold the source bytes', async (t) => {
   const { ns, client } = await setup(t, 'sv-sources');
   const kc = loadTestKubeConfig();
-  await client.create(statefulVolumeType, volume(ns, 'origin'));
+  await client.create(statefulVolumeType, statefulVolume(ns, 'origin'));
   await waitVolume(client, ns, 'origin', 'provisioned', provisioned);
   const written = await writeRandomBytes(kc, ns, 'origin', 2 * MiB);
   await createSnapshot(kc, ns, 'snap', 'origin');
@@ -359,11 +351,11 @@ test('a StatefulVolume restored from a VolumeSnapshot, and one cloned from a cla
 
   await client.create(
     statefulVolumeType,
-    volume(ns, 'from-snapshot', { source: { volumeSnapshotName: 'snap' } }),
+    statefulVolume(ns, 'from-snapshot', { spec: { source: { volumeSnapshotName: 'snap' } } }),
   );
   await client.create(
     statefulVolumeType,
-    volume(ns, 'clone', { source: { persistentVolumeClaimName: 'origin' } }),
+    statefulVolume(ns, 'clone', { spec: { source: { persistentVolumeClaimName: 'origin' } } }),
   );
   await waitVolume(client, ns, 'from-snapshot', 'provisioned', provisioned);
   await waitVolume(client, ns, 'clone', 'provisioned', provisioned);

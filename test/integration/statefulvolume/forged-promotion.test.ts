@@ -18,7 +18,7 @@ import { registerStatefulVolume } from '../../../src/controllers/statefulvolume/
 import type { KubeClient } from '../../../src/kube/client.js';
 import { coreTypes } from '../../../src/kube/resource.js';
 import type { KubeObject, Stored } from '../../../src/kube/wire.js';
-import { immediateStorageClassName } from '../../support/claims.js';
+import { statefulVolume } from '../../support/builders.js';
 import { ensureCrds } from '../../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
 import { startTestManager, testClient } from '../../support/operator.js';
@@ -50,21 +50,15 @@ interface Bed {
   attackerPv: Volume;
 }
 
-function volume(ns: string, name: string): StatefulVolume {
-  return {
-    apiVersion: 'storage.stateful.dev/v1alpha1',
-    kind: 'StatefulVolume',
-    metadata: { name, namespace: ns, labels: { app: 'db' } },
-    spec: { size: '1Gi', storageClassName: immediateStorageClassName },
-  };
-}
-
 async function boundVolume(
   client: KubeClient,
   ns: string,
   name: string,
 ): Promise<{ vol: StatefulVolume; claim: Claim; pv: Volume }> {
-  await client.create<StatefulVolume>(statefulVolumeType, volume(ns, name));
+  await client.create<StatefulVolume>(
+    statefulVolumeType,
+    statefulVolume(ns, name, { metadata: { labels: { app: 'db' } } }),
+  );
   const claim = await eventually(
     `claim ${name} Bound`,
     async () => {

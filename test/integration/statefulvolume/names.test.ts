@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import type { V1Node, V1PersistentVolumeClaim } from '@kubernetes/client-node';
-import type { StatefulVolume } from '../../../src/api/v1alpha1/types.generated.js';
+import type { StatefulVolume, VolumePlacement } from '../../../src/api/v1alpha1/types.generated.js';
 import { labels } from '../../../src/controllers/statefulvolume/claim.js';
 import { registerStatefulVolume } from '../../../src/controllers/statefulvolume/controller.js';
 import { standbyClaimName } from '../../../src/controllers/statefulvolume/standbys.js';
@@ -14,7 +14,7 @@ import { statefulVolumeType } from '../../../src/controllers/statefulvolume/type
 import type { KubeClient } from '../../../src/kube/client.js';
 import { coreTypes } from '../../../src/kube/resource.js';
 import type { KubeObject, Stored } from '../../../src/kube/wire.js';
-import { immediateStorageClassName } from '../../support/claims.js';
+import { statefulVolume } from '../../support/builders.js';
 import { ensureCrds } from '../../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
 import { startTestManager, testClient } from '../../support/operator.js';
@@ -68,18 +68,9 @@ async function setup(t: TestContext): Promise<{ ns: string; client: KubeClient; 
   return { ns, client, key };
 }
 
-function volume(ns: string, name: string, key: string, claimName?: string): StatefulVolume {
-  return {
-    apiVersion: 'storage.stateful.dev/v1alpha1',
-    kind: 'StatefulVolume',
-    metadata: { name, namespace: ns },
-    spec: {
-      size: '1Gi',
-      storageClassName: immediateStorageClassName,
-      ...(claimName !== undefined ? { claimName } : {}),
-      placement: { replicas: 2, zones: Object.values(zones), topologyKey: key },
-    },
-  };
+/** A primary and a standby, one per zone as the label `key` names them. */
+function acrossOddZones(key: string): VolumePlacement {
+  return { replicas: 2, zones: Object.values(zones), topologyKey: key };
 }
 
 /** The volume's primary and standby as the API server holds them, once both exist and the primary is bound. */
@@ -128,7 +119,7 @@ async function eventsAbout(client: KubeClient, ns: string, name: string): Promis
 test('a StatefulVolume named with 253 characters gets its claims, a standby in a zone named Zone_B.2 or Zone_A.1, and its Events', async (t) => {
   const { ns, client, key } = await setup(t);
   const name = longName('data-db', 253);
-  const vol = volume(ns, name, key);
+  const vol = statefulVolume(ns, name, { spec: { placement: acrossOddZones(key) } });
   await client.create<StatefulVolume>(statefulVolumeType, vol);
   const { primary, standby } = await claimsOf(client, vol);
   assert.equal(primary.metadata.name, name, 'the claim takes the volume name whole');
@@ -148,7 +139,7 @@ test('a StatefulVolume named with 253 characters gets its claims, a standby in a
 test('a claimName of 253 characters gets a standby whose name differs from it and ends in neither dash nor dot', async (t) => {
   const { ns, client, key } = await setup(t);
   const claimName = longName('data-db-0', 253);
-  const vol = volume(ns, 'db', key, claimName);
+  const vol = statefulVolume(ns, 'db', { spec: { claimName, placement: acrossOddZones(key) } });
   await client.create<StatefulVolume>(statefulVolumeType, vol);
   const { primary, standby } = await claimsOf(client, vol);
   assert.equal(primary.metadata.name, claimName);

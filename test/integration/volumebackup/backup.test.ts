@@ -8,7 +8,6 @@ import type {
   StatefulVolume,
   VolumeBackup,
   VolumeBackupPolicy,
-  VolumeBackupSpec,
 } from '../../../src/api/v1alpha1/types.generated.js';
 import { registerStatefulVolume } from '../../../src/controllers/statefulvolume/controller.js';
 import { registerVolumeBackup } from '../../../src/controllers/volumebackup/controller.js';
@@ -30,6 +29,7 @@ import {
   storageClassName,
   waitBound,
 } from '../../support/claims.js';
+import { statefulVolume, volumeBackup, volumeBackupPolicy } from '../../support/builders.js';
 import { ensureCrds } from '../../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
 import { startTestManager, testClient, type RunningManager } from '../../support/operator.js';
@@ -43,24 +43,6 @@ type Event = KubeObject & {
   message?: string;
   involvedObject?: { name?: string };
 };
-
-function volume(ns: string, name: string): StatefulVolume {
-  return {
-    apiVersion: 'storage.stateful.dev/v1alpha1',
-    kind: 'StatefulVolume',
-    metadata: { name, namespace: ns },
-    spec: { size: '1Gi', storageClassName: immediateStorageClassName },
-  };
-}
-
-function backup(ns: string, name: string, spec: VolumeBackupSpec): VolumeBackup {
-  return {
-    apiVersion: 'storage.stateful.dev/v1alpha1',
-    kind: 'VolumeBackup',
-    metadata: { name, namespace: ns },
-    spec,
-  };
-}
 
 function startManager(t: TestContext, ns: string): Promise<RunningManager> {
   return startTestManager(t, {
@@ -120,7 +102,7 @@ async function boundVolume(client: KubeClient, ns: string, name: string): Promis
   const kc = loadTestKubeConfig();
   await createClaim(kc, ns, name, { storageClassName: immediateStorageClassName });
   await waitBound(kc, ns, name);
-  await client.create<StatefulVolume>(statefulVolumeType, volume(ns, name));
+  await client.create<StatefulVolume>(statefulVolumeType, statefulVolume(ns, name));
 }
 
 async function eventsOf(client: KubeClient, ns: string, name: string): Promise<Event[]> {
@@ -143,10 +125,7 @@ test('an on-demand backup of a bound volume becomes Ready with an owned snapshot
   const kc = loadTestKubeConfig();
   await boundVolume(client, ns, 'db');
   const written = await writeRandomBytes(kc, ns, 'db', 2 * MiB);
-  const created = await client.create<VolumeBackup>(
-    volumeBackupType,
-    backup(ns, 'db-manual', { volumeName: 'db' }),
-  );
+  const created = await client.create<VolumeBackup>(volumeBackupType, volumeBackup(ns, 'db-manual', 'db'));
 
   const ready = await waitBackup(client, ns, 'db-manual', 'is Ready', isReady);
   assert.equal(ready.status?.restoreSize, '1Gi');
@@ -199,7 +178,7 @@ test('an on-demand backup of a bound volume becomes Ready with an owned snapshot
 
 test('a backup of a missing volume waits with VolumeNotFound and becomes Ready once the volume exists', async (t) => {
   const { ns, client } = await setup(t, 'vbk-late');
-  await client.create<VolumeBackup>(volumeBackupType, backup(ns, 'late-1', { volumeName: 'late' }));
+  await client.create<VolumeBackup>(volumeBackupType, volumeBackup(ns, 'late-1', 'late'));
 
   const pending = await waitBackup(
     client,
@@ -226,10 +205,11 @@ test('a snapshot class that does not exist fails the backup at its deadline, wit
   await boundVolume(client, ns, 'db');
   const created = await client.create<VolumeBackup>(
     volumeBackupType,
-    backup(ns, 'db-noclass', {
-      volumeName: 'db',
-      volumeSnapshotClassName: 'no-such-class',
-      deadlineSeconds: 20,
+    volumeBackup(ns, 'db-noclass', 'db', {
+      spec: {
+        volumeSnapshotClassName: 'no-such-class',
+        deadlineSeconds: 20,
+      },
     }),
   );
 
@@ -263,7 +243,7 @@ test('a backup naming the existing class uses it', async (t) => {
   await boundVolume(client, ns, 'db');
   await client.create<VolumeBackup>(
     volumeBackupType,
-    backup(ns, 'db-class', { volumeName: 'db', volumeSnapshotClassName: snapshotClassName }),
+    volumeBackup(ns, 'db-class', 'db', { spec: { volumeSnapshotClassName: snapshotClassName } }),
   );
   await waitBackup(client, ns, 'db-class', 'is Ready', isReady);
   const snap = await client.get<VolumeSnapshot>(volumeSnapshotType, ns, 'db-class');
@@ -274,7 +254,7 @@ test('a manager started after another stopped adopts the snapshot it created', a
   const { ns, client } = await setup(t, 'vbk-restart', { manager: false });
   const first = await startManager(t, ns);
   await boundVolume(client, ns, 'db');
-  await client.create<VolumeBackup>(volumeBackupType, backup(ns, 'db-1', { volumeName: 'db' }));
+  await client.create<VolumeBackup>(volumeBackupType, volumeBackup(ns, 'db-1', 'db'));
   const taken = await eventually(
     'the first manager creates the snapshot',
     async () => client.find<VolumeSnapshot>(volumeSnapshotType, ns, 'db-1'),
@@ -297,10 +277,7 @@ test('a manager started after another stopped adopts the snapshot it created', a
 test('a snapshot this backup owns but never recorded is adopted, started when it was created', async (t) => {
   const { ns, client } = await setup(t, 'vbk-adopt', { manager: false });
   // No StatefulVolume at all: the snapshot exists already, so the source is never looked at.
-  const created = await client.create<VolumeBackup>(
-    volumeBackupType,
-    backup(ns, 'db-1', { volumeName: 'db' }),
-  );
+  const created = await client.create<VolumeBackup>(volumeBackupType, volumeBackup(ns, 'db-1', 'db'));
   await createClaim(loadTestKubeConfig(), ns, 'db', { storageClassName: immediateStorageClassName });
   await waitBound(loadTestKubeConfig(), ns, 'db');
   // What a pass that died between creating the snapshot and writing status leaves behind.
@@ -342,7 +319,7 @@ test('a snapshot of the same name owned by nobody fails the backup and is never 
     metadata: { name: 'db-1', namespace: ns },
     spec: { source: { persistentVolumeClaimName: 'db' } },
   });
-  await client.create<VolumeBackup>(volumeBackupType, backup(ns, 'db-1', { volumeName: 'db' }));
+  await client.create<VolumeBackup>(volumeBackupType, volumeBackup(ns, 'db-1', 'db'));
 
   const failed = await waitBackup(client, ns, 'db-1', 'fails', (b) => b.status?.phase === 'Failed');
   assert.equal(failed.status?.error?.reason, 'SnapshotNameTaken');
@@ -362,7 +339,7 @@ test('a snapshot of the same name owned by nobody fails the backup and is never 
 test('deleting a backup deletes its snapshot', async (t) => {
   const { ns, client } = await setup(t, 'vbk-delete');
   await boundVolume(client, ns, 'db');
-  await client.create<VolumeBackup>(volumeBackupType, backup(ns, 'db-1', { volumeName: 'db' }));
+  await client.create<VolumeBackup>(volumeBackupType, volumeBackup(ns, 'db-1', 'db'));
   await waitBackup(client, ns, 'db-1', 'is Ready', isReady);
 
   await client.delete(volumeBackupType, ns, 'db-1');
@@ -377,7 +354,7 @@ test('a backup whose snapshot a restore still reads from is kept until the resto
   const { ns, client } = await setup(t, 'vbk-restore');
   const kc = loadTestKubeConfig();
   await boundVolume(client, ns, 'db');
-  await client.create<VolumeBackup>(volumeBackupType, backup(ns, 'db-1', { volumeName: 'db' }));
+  await client.create<VolumeBackup>(volumeBackupType, volumeBackup(ns, 'db-1', 'db'));
   await waitBackup(client, ns, 'db-1', 'is Ready', isReady);
   // WaitForFirstConsumer and no pod: the restored claim stays Pending, still needing the snapshot.
   await createClaim(kc, ns, 'restoring', {
@@ -404,8 +381,8 @@ test('two backups of one volume run one after the other, in creation order', asy
   const { ns, client } = await setup(t, 'vbk-order');
   await boundVolume(client, ns, 'db');
   await Promise.all([
-    client.create<VolumeBackup>(volumeBackupType, backup(ns, 'db-a', { volumeName: 'db' })),
-    client.create<VolumeBackup>(volumeBackupType, backup(ns, 'db-b', { volumeName: 'db' })),
+    client.create<VolumeBackup>(volumeBackupType, volumeBackup(ns, 'db-a', 'db')),
+    client.create<VolumeBackup>(volumeBackupType, volumeBackup(ns, 'db-b', 'db')),
   ]);
   const a = await waitBackup(client, ns, 'db-a', 'is Ready', isReady);
   const b = await waitBackup(client, ns, 'db-b', 'is Ready', isReady);
@@ -420,7 +397,7 @@ test('two backups of one volume run one after the other, in creation order', asy
 test('a Ready backup whose snapshot is deleted becomes Failed with SnapshotLost and is not re-taken', async (t) => {
   const { ns, client } = await setup(t, 'vbk-lost');
   await boundVolume(client, ns, 'db');
-  await client.create<VolumeBackup>(volumeBackupType, backup(ns, 'db-1', { volumeName: 'db' }));
+  await client.create<VolumeBackup>(volumeBackupType, volumeBackup(ns, 'db-1', 'db'));
   const ready = await waitBackup(client, ns, 'db-1', 'is Ready', isReady);
 
   await client.delete(volumeSnapshotType, ns, 'db-1');
@@ -438,15 +415,15 @@ test('a Ready backup whose snapshot is deleted becomes Failed with SnapshotLost 
 test("a backup made by a policy uses the policy's snapshot class", async (t) => {
   const { ns, client } = await setup(t, 'vbk-policy');
   await boundVolume(client, ns, 'db');
-  await client.create<VolumeBackupPolicy>(volumeBackupPolicyType, {
-    apiVersion: 'storage.stateful.dev/v1alpha1',
-    kind: 'VolumeBackupPolicy',
-    metadata: { name: 'nightly', namespace: ns },
-    spec: { schedule: '@daily', volumes: ['db'], volumeSnapshotClassName: 'policy-class' },
-  });
+  await client.create<VolumeBackupPolicy>(
+    volumeBackupPolicyType,
+    volumeBackupPolicy(ns, 'nightly', {
+      spec: { schedule: '@daily', volumes: ['db'], volumeSnapshotClassName: 'policy-class' },
+    }),
+  );
   await client.create<VolumeBackup>(
     volumeBackupType,
-    backup(ns, 'db-nightly', { volumeName: 'db', policyName: 'nightly' }),
+    volumeBackup(ns, 'db-nightly', 'db', { spec: { policyName: 'nightly' } }),
   );
   const waiting = await waitBackup(
     client,
