@@ -8,11 +8,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import type { V1PersistentVolume, V1PersistentVolumeClaim } from '@kubernetes/client-node';
-import type {
-  FailoverGroup,
-  PromotionRecord,
-  StatefulVolume,
-} from '../../../src/api/v1alpha1/types.generated.js';
+import type { FailoverGroup, StatefulVolume } from '../../../src/api/v1alpha1/types.generated.js';
 import { failoverGroupType, statefulVolumeType } from '../../../src/controllers/kinds.js';
 import { registerStatefulVolume } from '../../../src/controllers/statefulvolume/controller.js';
 import type { KubeClient } from '../../../src/kube/client.js';
@@ -22,6 +18,7 @@ import { statefulVolume } from '../../support/builders.js';
 import { ensureCrds } from '../../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
 import { startTestManager, testClient } from '../../support/operator.js';
+import { promotingGroup, promotionRecordFrom } from '../../support/promotion.js';
 import { readChecksum, writeRandomBytes } from '../../support/volumes.js';
 import { eventually } from '../../support/wait.js';
 
@@ -202,27 +199,19 @@ test('a forged promotion annotation naming another namespace’s PV changes noth
 test('a forged FailoverGroup status naming another namespace’s PV is refused before any write to it', async (t) => {
   const bed = await setup(t);
   const { client, attacker, victim } = bed;
-  const fg = await client.create<FailoverGroup>(failoverGroupType, {
-    apiVersion: 'storage.stateful.dev/v1alpha1',
-    kind: 'FailoverGroup',
-    metadata: { name: 'db', namespace: bed.attackerNs },
-    spec: {
-      volumes: { selector: { matchLabels: { app: 'db' } } },
-      workload: { kind: 'StatefulSet', name: 'db' },
-      zones: ['zone-a', 'zone-b'],
-    },
-  });
+  const fg = await client.create<FailoverGroup>(failoverGroupType, promotingGroup(bed.attackerNs));
   // Every UID right, so the record passes the checks made before it is taken; only the PV is another namespace's.
-  const forged: PromotionRecord = {
-    volume: { name: 'data', uid: attacker.metadata.uid ?? '' },
-    reason: 'ZoneFailure',
-    zone: 'zone-b',
-    startedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    oldClaim: { name: 'data', uid: bed.attackerClaim.metadata.uid ?? '' },
-    oldVolume: { name: bed.attackerPv.metadata.name ?? '', uid: bed.attackerPv.metadata.uid ?? '' },
-    standbyClaim: { name: 'secrets', uid: victim.claim.metadata.uid ?? '' },
-    standbyVolume: { name: victim.pv.metadata.name ?? '', uid: victim.pv.metadata.uid ?? '' },
-  };
+  const forged = promotionRecordFrom(
+    {
+      volume: attacker,
+      oldClaim: bed.attackerClaim,
+      oldVolume: bed.attackerPv,
+      standbyClaim: victim.claim,
+      standbyVolume: victim.pv,
+    },
+    'ZoneFailure',
+    'zone-b',
+  );
   // Written with admin rights through the status subresource, as only the operator should.
   await client.updateStatus<FailoverGroup>(failoverGroupType, { ...fg, status: { promotions: [forged] } });
 

@@ -7,31 +7,24 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { V1PersistentVolume, V1PersistentVolumeClaim } from '@kubernetes/client-node';
-import type {
-  FailoverGroup,
-  PromotionRecord,
-  StatefulVolume,
-} from '../../../src/api/v1alpha1/types.generated.js';
+import type { FailoverGroup, StatefulVolume } from '../../../src/api/v1alpha1/types.generated.js';
 import { registerFailoverGroup } from '../../../src/controllers/failovergroup/controller.js';
 import { failoverGroupType, statefulVolumeType } from '../../../src/controllers/kinds.js';
 import { registerStatefulVolume } from '../../../src/controllers/statefulvolume/controller.js';
 import { coreTypes } from '../../../src/kube/resource.js';
 import type { Stored } from '../../../src/kube/wire.js';
 import { storageClassName } from '../../support/claims.js';
+import { statefulVolume } from '../../support/builders.js';
 import { ensureCrds } from '../../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
 import { startTestManager, testClient } from '../../support/operator.js';
+import { promotingGroup, promotionRecordFrom } from '../../support/promotion.js';
 import { readChecksum, writeRandomBytes } from '../../support/volumes.js';
 import { eventually } from '../../support/wait.js';
 
 const MiB = 1024 * 1024;
 type Claim = Stored<V1PersistentVolumeClaim>;
 type Volume = Stored<V1PersistentVolume>;
-
-const identity = (o: { metadata: { name?: string; uid?: string } }): { name: string; uid: string } => ({
-  name: o.metadata.name ?? '',
-  uid: o.metadata.uid ?? '',
-});
 
 test('a FailoverGroup deleted right after recording a promotion is held until the volume finished the rebind', async (t) => {
   const kc = loadTestKubeConfig();
@@ -48,12 +41,13 @@ test('a FailoverGroup deleted right after recording a promotion is held until th
   t.after(() => {
     client.close();
   });
-  await client.create<StatefulVolume>(statefulVolumeType, {
-    apiVersion: 'storage.stateful.dev/v1alpha1',
-    kind: 'StatefulVolume',
-    metadata: { name: 'data', namespace: ns, labels: { app: 'db' } },
-    spec: { size: '1Gi', storageClassName, placement: { replicas: 2, zones: ['zone-a', 'zone-b'] } },
-  });
+  await client.create<StatefulVolume>(
+    statefulVolumeType,
+    statefulVolume(ns, 'data', {
+      metadata: { labels: { app: 'db' } },
+      spec: { storageClassName, placement: { replicas: 2, zones: ['zone-a', 'zone-b'] } },
+    }),
+  );
   const claims = await eventually(
     'the primary and the standby Bound',
     async () => {
@@ -80,16 +74,7 @@ test('a FailoverGroup deleted right after recording a promotion is held until th
   const standbySha = await writeRandomBytes(kc, ns, standby.metadata.name ?? '', MiB);
   const vol = await client.get<StatefulVolume>(statefulVolumeType, ns, 'data');
 
-  await client.create<FailoverGroup>(failoverGroupType, {
-    apiVersion: 'storage.stateful.dev/v1alpha1',
-    kind: 'FailoverGroup',
-    metadata: { name: 'db', namespace: ns },
-    spec: {
-      volumes: { selector: { matchLabels: { app: 'db' } } },
-      workload: { kind: 'StatefulSet', name: 'db' },
-      zones: ['zone-a', 'zone-b'],
-    },
-  });
+  await client.create<FailoverGroup>(failoverGroupType, promotingGroup(ns));
   await eventually(
     'the group holds its finalizer',
     async () =>
@@ -98,16 +83,11 @@ test('a FailoverGroup deleted right after recording a promotion is held until th
       ),
     { timeoutMs: 30_000 },
   );
-  const record: PromotionRecord = {
-    volume: identity(vol),
-    reason: 'Manual',
-    zone: standby.metadata.labels?.['storage.stateful.dev/zone'] ?? 'zone-b',
-    startedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    oldClaim: identity(primary),
-    oldVolume: identity(oldPv),
-    standbyClaim: identity(standby),
-    standbyVolume: identity(standbyPv),
-  };
+  const record = promotionRecordFrom(
+    { volume: vol, oldClaim: primary, oldVolume: oldPv, standbyClaim: standby, standbyVolume: standbyPv },
+    'Manual',
+    standby.metadata.labels?.['storage.stateful.dev/zone'] ?? 'zone-b',
+  );
   // The record as the group writes it (status subresource); retried over the group's own status writes.
   await eventually(
     'the record written to the group’s status',
