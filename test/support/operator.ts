@@ -4,6 +4,7 @@
 // with the admin credentials the fixtures use.
 import type { TestContext } from 'node:test';
 import { KubeClient } from '../../src/kube/client.js';
+import type { ResourceType } from '../../src/kube/resource.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { Metrics } from '../../src/observability/metrics.js';
 import type { Clock } from '../../src/runtime/clock.js';
@@ -24,6 +25,16 @@ export interface RunningManager {
 /** A client of the test cluster with a generous rate limit, for fixtures. */
 export function testClient(): KubeClient {
   return new KubeClient(loadTestKubeConfig(), { userAgent: 'svo-tests', qps: 500, burst: 1000 });
+}
+
+/**
+ * Wakes the controller of an object after the test moved its manager's clock:
+ * the requeue timer it set runs on real time, an update event does not wait.
+ */
+export async function poke(client: KubeClient, type: ResourceType, ns: string, name: string): Promise<void> {
+  await client.patch(type, ns, name, {
+    metadata: { annotations: { 'test.stateful.dev/poke': String(Date.now()) } },
+  });
 }
 
 export interface TestManagerOptions {

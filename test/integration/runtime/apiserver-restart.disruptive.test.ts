@@ -8,25 +8,8 @@ import { requireOwnCluster, restartApiServer } from '../../support/control.js';
 import { createTestNamespace } from '../../support/kube.js';
 import { metricValue, startFixtureManager, testClient } from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
-import { registerMirror, sourceLabel, type ConfigMap } from './mirror-controller.js';
-
-async function createSources(ns: string, prefix: string, n: number): Promise<void> {
-  const client = testClient();
-  for (let i = 0; i < n; i++) {
-    await client.create<ConfigMap>(coreTypes.configMap, {
-      metadata: { name: `${prefix}-${String(i)}`, namespace: ns, labels: { [sourceLabel]: 'true' } },
-      data: { value: String(i) },
-    });
-  }
-  client.close();
-}
-
-async function mirrorCount(ns: string): Promise<number> {
-  const client = testClient();
-  const list = await client.list<ConfigMap>(coreTypes.configMap, ns);
-  client.close();
-  return list.items.filter((cm) => cm.metadata.name?.endsWith('-mirror')).length;
-}
+import { registerMirror, type ConfigMap } from './mirror-controller.js';
+import { createSources, mirrorCount } from './mirror-sources.js';
 
 test('informers survive an API server restart and no change made around it is lost', async (t) => {
   if (requireOwnCluster(t) === undefined) return;

@@ -6,7 +6,7 @@ import { coreTypes } from '../../../src/kube/resource.js';
 import { createTestNamespace } from '../../support/kube.js';
 import { metricValue, startFixtureManager, testClient } from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
-import { registerMirror, sourceLabel, type ConfigMap } from './mirror-controller.js';
+import { registerMirror, sourceConfigMap, type ConfigMap } from './mirror-controller.js';
 
 test('cache_objects counts what the cache holds and watch_events_total what it received', async (t) => {
   const ns = await createTestNamespace(t, 'rt-cache');
@@ -27,10 +27,7 @@ test('cache_objects counts what the cache holds and watch_events_total what it r
     intervalMs: 50,
   });
   for (const name of ['a', 'b', 'c'])
-    await client.create<ConfigMap>(coreTypes.configMap, {
-      metadata: { name, namespace: ns, labels: { [sourceLabel]: 'true' } },
-      data: { value: name },
-    });
+    await client.create<ConfigMap>(coreTypes.configMap, sourceConfigMap(ns, name, name));
 
   const held = await eventually(
     'the cache to hold every ConfigMap of the namespace, mirrors included',

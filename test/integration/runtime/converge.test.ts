@@ -9,7 +9,7 @@ import { clusterRunDir } from '../../support/control.js';
 import { createTestNamespace } from '../../support/kube.js';
 import { metricValue, startFixtureManager, testClient } from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
-import { mirrorName, registerMirror, sourceLabel, type ConfigMap } from './mirror-controller.js';
+import { mirrorName, registerMirror, sourceConfigMap, type ConfigMap } from './mirror-controller.js';
 
 const count = 1000;
 
@@ -18,10 +18,7 @@ async function createSources(ns: string, names: string[]): Promise<void> {
   const queue = [...names];
   const worker = async (): Promise<void> => {
     for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
-      await client.create<ConfigMap>(coreTypes.configMap, {
-        metadata: { name, namespace: ns, labels: { [sourceLabel]: 'true' } },
-        data: { value: name },
-      });
+      await client.create<ConfigMap>(coreTypes.configMap, sourceConfigMap(ns, name, name));
     }
   };
   await Promise.all(Array.from({ length: 16 }, worker));

@@ -8,7 +8,7 @@ import type { KubeObject } from '../../../src/kube/wire.js';
 import { createTestNamespace } from '../../support/kube.js';
 import { metricValue, testClient, testName } from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
-import { sourceLabel, type ConfigMap } from './mirror-controller.js';
+import { createSources, mirrorCount } from './mirror-sources.js';
 import { scrapeMetrics } from '../../support/metrics.js';
 import {
   echoProblems,
@@ -56,24 +56,6 @@ interface Lease extends KubeObject {
   spec?: { holderIdentity?: string; leaseTransitions?: number };
 }
 
-async function createSources(ns: string, prefix: string, n: number): Promise<void> {
-  const client = testClient();
-  for (let i = 0; i < n; i++) {
-    await client.create<ConfigMap>(coreTypes.configMap, {
-      metadata: { name: `${prefix}-${String(i)}`, namespace: ns, labels: { [sourceLabel]: 'true' } },
-      data: { value: String(i) },
-    });
-  }
-  client.close();
-}
-
-async function mirrors(ns: string): Promise<number> {
-  const client = testClient();
-  const list = await client.list<ConfigMap>(coreTypes.configMap, ns);
-  client.close();
-  return list.items.filter((cm) => cm.metadata.name?.endsWith('-mirror')).length;
-}
-
 test('with two processes only the leader reconciles, and the standby takes over when the leader dies', async (t) => {
   const ns = await createTestNamespace(t, 'rt-leader');
   const a = await startOperator(t, ns);
@@ -89,7 +71,7 @@ test('with two processes only the leader reconciles, and the standby takes over 
   );
 
   await createSources(ns, 'one', 20);
-  await eventually('20 mirrors from the leader', async () => (await mirrors(ns)) === 20);
+  await eventually('20 mirrors from the leader', async () => (await mirrorCount(ns)) === 20);
   assert.ok((await reconciles(leader)) >= 20);
   assert.equal(await reconciles(standby), 0, 'the standby reconciled nothing');
   assert.equal(
@@ -109,7 +91,7 @@ test('with two processes only the leader reconciles, and the standby takes over 
   assert.ok(takeover <= lease.duration + 2 * lease.retry * 1.2 + 1, `takeover took ${takeover.toFixed(1)} s`);
 
   await createSources(ns, 'two', 20);
-  await eventually('40 mirrors from the new leader', async () => (await mirrors(ns)) === 40);
+  await eventually('40 mirrors from the new leader', async () => (await mirrorCount(ns)) === 40);
 
   const stoppedAt = performance.now();
   assert.equal((await stopOperator(standby, 'SIGTERM')).code, 0, 'a SIGTERMed leader drains and exits 0');

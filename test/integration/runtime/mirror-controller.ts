@@ -18,6 +18,11 @@ export interface ConfigMap extends KubeObject {
   data?: Record<string, string>;
 }
 
+/** A ConfigMap the mirror copies. */
+export function sourceConfigMap(namespace: string, name: string, value: string): ConfigMap {
+  return { metadata: { name, namespace, labels: { [sourceLabel]: 'true' } }, data: { value } };
+}
+
 export function mirrorName(source: string): string {
   return `${source}-mirror`;
 }

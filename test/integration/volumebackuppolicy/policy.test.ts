@@ -28,9 +28,16 @@ import type { KubeClient } from '../../../src/kube/client.js';
 import { coreTypes } from '../../../src/kube/resource.js';
 import type { KubeObject } from '../../../src/kube/wire.js';
 import { ManualClock, rfc3339 } from '../../../src/runtime/clock.js';
+import { statefulVolume, volumeBackup, volumeBackupPolicy } from '../../support/builders.js';
 import { ensureCrds } from '../../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
-import { metricValue, startTestManager, testClient, type RunningManager } from '../../support/operator.js';
+import {
+  metricValue,
+  poke,
+  startTestManager,
+  testClient,
+  type RunningManager,
+} from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
 
 const HOUR = 3_600_000;
@@ -72,12 +79,10 @@ function firstTick(): Date {
 }
 
 async function createVolume(env: Env, name: string, labels: Record<string, string> = {}): Promise<void> {
-  await env.client.create<StatefulVolume>(statefulVolumeType, {
-    apiVersion: 'storage.stateful.dev/v1alpha1',
-    kind: 'StatefulVolume',
-    metadata: { name, namespace: env.ns, labels },
-    spec: { size: '1Gi' },
-  });
+  await env.client.create<StatefulVolume>(
+    statefulVolumeType,
+    statefulVolume(env.ns, name, { metadata: { labels } }),
+  );
 }
 
 async function createPolicy(
@@ -85,19 +90,10 @@ async function createPolicy(
   name: string,
   spec: Partial<VolumeBackupPolicySpec>,
 ): Promise<VolumeBackupPolicy> {
-  return env.client.create<VolumeBackupPolicy>(volumeBackupPolicyType, {
-    apiVersion: 'storage.stateful.dev/v1alpha1',
-    kind: 'VolumeBackupPolicy',
-    metadata: { name, namespace: env.ns },
-    spec: { schedule: '0 * * * *', timeZone: 'UTC', ...spec },
-  });
-}
-
-/** Wakes the policy's controller after the test moved the clock (the requeue timer is real time). */
-async function poke(env: Env, policy: string): Promise<void> {
-  await env.client.patch(volumeBackupPolicyType, env.ns, policy, {
-    metadata: { annotations: { 'test.stateful.dev/poke': String(Date.now()) } },
-  });
+  return env.client.create<VolumeBackupPolicy>(
+    volumeBackupPolicyType,
+    volumeBackupPolicy(env.ns, name, { spec }),
+  );
 }
 
 async function getPolicy(env: Env, name: string): Promise<VolumeBackupPolicy> {
@@ -121,12 +117,8 @@ async function createBackup(
   name: string,
   opts: { volume: string; policy?: string; phase: 'Ready' | 'Failed'; takenAt: Date },
 ): Promise<void> {
-  await env.client.create<VolumeBackup>(volumeBackupType, {
-    apiVersion: 'storage.stateful.dev/v1alpha1',
-    kind: 'VolumeBackup',
-    metadata: { name, namespace: env.ns },
-    spec: { volumeName: opts.volume, ...(opts.policy !== undefined ? { policyName: opts.policy } : {}) },
-  });
+  const spec = opts.policy !== undefined ? { policyName: opts.policy } : {};
+  await env.client.create<VolumeBackup>(volumeBackupType, volumeBackup(env.ns, name, opts.volume, { spec }));
   await setBackupStatus(env, name, opts.phase, opts.takenAt);
 }
 
@@ -171,7 +163,7 @@ test('a policy crossing a tick creates one owned, labelled VolumeBackup per sele
   assert.equal((await backups(env)).length, 0);
 
   env.clock.set(new Date(tick.getTime() + 5_000));
-  await poke(env, 'nightly');
+  await poke(env.client, volumeBackupPolicyType, env.ns, 'nightly');
   const made = await eventually('two backups of the run', async () => {
     const list = await backups(env);
     return list.length >= 2 ? list : false;
@@ -219,7 +211,7 @@ test('a policy crossing a tick creates one owned, labelled VolumeBackup per sele
   );
 
   // Another pass at the same time makes nothing more.
-  await poke(env, 'nightly');
+  await poke(env.client, volumeBackupPolicyType, env.ns, 'nightly');
   await eventually('the Ready condition says the run waits for its backups', async () => {
     const p = await getPolicy(env, 'nightly');
     return condition(p, 'Ready')?.reason === 'RunInProgress';
@@ -471,7 +463,7 @@ test('with jitter a run stays open across passes until every volume has its back
   assert.ok((await backups(env)).length < volumes.length, 'not every volume is due at the scheduled time');
 
   env.clock.set(new Date(tick.getTime() + 601_000));
-  await poke(env, 'spread');
+  await poke(env.client, volumeBackupPolicyType, env.ns, 'spread');
   const closed = await eventually('the run is recorded once every volume is backed up', async () => {
     const p = await getPolicy(env, 'spread');
     return p.status?.lastScheduleTime === rfc3339(tick) ? p : false;
@@ -504,7 +496,7 @@ test('a volume whose previous backup is still in progress is skipped for the run
 
   const tick2 = new Date(tick1.getTime() + HOUR);
   env.clock.set(new Date(tick2.getTime() + 5_000));
-  await poke(env, 'busy');
+  await poke(env.client, volumeBackupPolicyType, env.ns, 'busy');
   const p = await eventually('the second run is recorded', async () => {
     const got = await getPolicy(env, 'busy');
     return got.status?.lastScheduleTime === rfc3339(tick2) ? got : false;

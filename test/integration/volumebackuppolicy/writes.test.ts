@@ -26,11 +26,12 @@ import {
 } from '../../../src/controllers/volumebackuppolicy/types.js';
 import { ManualClock, rfc3339 } from '../../../src/runtime/clock.js';
 import { auditedWrites, type AuditedWrite } from '../../support/audit.js';
-import { immediateStorageClassName, snapshotClassName } from '../../support/claims.js';
+import { statefulVolume, volumeBackupPolicy } from '../../support/builders.js';
+import { snapshotClassName } from '../../support/claims.js';
 import { clusterRunDir } from '../../support/control.js';
 import { ensureCrds } from '../../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
-import { startTestManager, testClient } from '../../support/operator.js';
+import { poke, startTestManager, testClient } from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
 
 const volumes = 5;
@@ -69,12 +70,13 @@ test('a scheduled run of five volumes writes each backup at most four times and 
     },
   });
   for (let i = 0; i < volumes; i++)
-    await client.create<StatefulVolume>(statefulVolumeType, {
-      apiVersion: 'storage.stateful.dev/v1alpha1',
-      kind: 'StatefulVolume',
-      metadata: { name: `v-${String(i)}`, namespace: ns, labels: { run: 'writes' } },
-      spec: { size: '64Mi', storageClassName: immediateStorageClassName },
-    });
+    await client.create<StatefulVolume>(
+      statefulVolumeType,
+      statefulVolume(ns, `v-${String(i)}`, {
+        metadata: { labels: { run: 'writes' } },
+        spec: { size: '64Mi' },
+      }),
+    );
   await eventually(
     'every volume Ready',
     async () =>
@@ -83,27 +85,19 @@ test('a scheduled run of five volumes writes each backup at most four times and 
       ).length === volumes,
     { timeoutMs: 120_000 },
   );
-  await client.create<VolumeBackupPolicy>(volumeBackupPolicyType, {
-    apiVersion: 'storage.stateful.dev/v1alpha1',
-    kind: 'VolumeBackupPolicy',
-    metadata: { name: 'hourly', namespace: ns },
-    spec: {
-      schedule: '0 * * * *',
-      timeZone: 'UTC',
-      selector: { matchLabels: { run: 'writes' } },
-      volumeSnapshotClassName: snapshotClassName,
-    },
-  });
+  await client.create<VolumeBackupPolicy>(
+    volumeBackupPolicyType,
+    volumeBackupPolicy(ns, 'hourly', {
+      spec: { selector: { matchLabels: { run: 'writes' } }, volumeSnapshotClassName: snapshotClassName },
+    }),
+  );
   await eventually('the policy to announce its first run', async () => {
     const p = await client.get<VolumeBackupPolicy>(volumeBackupPolicyType, ns, 'hourly');
     return p.status?.nextScheduleTime === rfc3339(tick);
   });
   const since = new Date();
   clock.set(new Date(tick.getTime() + 1_000));
-  // Wakes the policy's controller now that its clock passed the tick (its requeue timer is real time).
-  await client.patch(volumeBackupPolicyType, ns, 'hourly', {
-    metadata: { annotations: { 'test.stateful.dev/poke': String(Date.now()) } },
-  });
+  await poke(client, volumeBackupPolicyType, ns, 'hourly');
   await eventually(
     'every backup of the run Ready',
     async () => {
