@@ -1,66 +1,106 @@
 // The workload failover tests and benchmarks protect: a one-replica
 // StatefulSet "db" whose pod mounts the claim data-db-0.
-import { AppsV1Api, CoreV1Api, StorageV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  StorageV1Api,
+  type KubeConfig,
+  type V1Pod,
+  type V1PodSpec,
+  type V1StatefulSet,
+} from '@kubernetes/client-node';
 import { failoverGroupResource, type FailoverGroup } from '../../src/api/v1alpha1/types.generated.js';
 import { storageClassName } from './claims.js';
 
 export const dbClaimName = 'data-db-0';
 
+export interface DbStatefulSetOptions {
+  /** One pod unless told. */
+  replicas?: number;
+  /** The class of its volumeClaimTemplate: the test bed's WaitForFirstConsumer class unless told. */
+  storageClassName?: string;
+  /** Start all pods at once rather than one after the other. */
+  parallel?: boolean;
+  /** Spread the pods over zones, at most one apart, never scheduling against it. */
+  spreadOverZones?: boolean;
+  /**
+   * Gives its pods the stock cluster's toleration of not-ready and unreachable
+   * nodes for this many seconds (the fast test cluster defaults to 10 s), so a
+   * node silent for half a minute does not get its pod evicted by the node
+   * lifecycle controller.
+   */
+  unreachableToleration?: number;
+}
+
+function tolerationsFor(seconds: number | undefined): Pick<V1PodSpec, 'tolerations'> {
+  if (seconds === undefined) return {};
+  return {
+    tolerations: ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'].map((key) => ({
+      key,
+      operator: 'Exists',
+      effect: 'NoExecute',
+      tolerationSeconds: seconds,
+    })),
+  };
+}
+
+function spreadFor(spread: boolean | undefined): Pick<V1PodSpec, 'topologySpreadConstraints'> {
+  if (spread !== true) return {};
+  return {
+    topologySpreadConstraints: [
+      {
+        maxSkew: 1,
+        topologyKey: 'topology.kubernetes.io/zone',
+        whenUnsatisfiable: 'DoNotSchedule',
+        labelSelector: { matchLabels: { app: 'db' } },
+      },
+    ],
+  };
+}
+
 /**
- * Creates StatefulSet db (label app=db). Its volumeClaimTemplate makes
- * data-db-0 unless a claim of that name exists already (a StatefulVolume's
- * primary), which the StatefulSet then uses. `unreachableToleration` gives its
- * pod the stock cluster's 300 s toleration of not-ready and unreachable nodes
- * (the fast test cluster defaults to 10 s), so a node silent for half a minute
- * does not get its pod evicted by the node lifecycle controller.
+ * StatefulSet db (label app=db). Its volumeClaimTemplate makes data-db-<i>
+ * unless a claim of that name exists already (a StatefulVolume's primary),
+ * which the StatefulSet then uses.
  */
+export function dbStatefulSet(opts: DbStatefulSetOptions = {}): V1StatefulSet {
+  return {
+    metadata: { name: 'db' },
+    spec: {
+      serviceName: 'db',
+      replicas: opts.replicas ?? 1,
+      ...(opts.parallel === true ? { podManagementPolicy: 'Parallel' } : {}),
+      selector: { matchLabels: { app: 'db' } },
+      template: {
+        metadata: { labels: { app: 'db' } },
+        spec: {
+          ...spreadFor(opts.spreadOverZones),
+          containers: [
+            { name: 'db', image: 'postgres:17', volumeMounts: [{ name: 'data', mountPath: '/data' }] },
+          ],
+          ...tolerationsFor(opts.unreachableToleration),
+        },
+      },
+      volumeClaimTemplates: [
+        {
+          metadata: { name: 'data' },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            storageClassName: opts.storageClassName ?? storageClassName,
+            resources: { requests: { storage: '1Gi' } },
+          },
+        },
+      ],
+    },
+  };
+}
+
 export async function createDbStatefulSet(
   kc: KubeConfig,
   ns: string,
-  opts: { unreachableToleration?: number } = {},
+  opts: DbStatefulSetOptions = {},
 ): Promise<void> {
-  const seconds = opts.unreachableToleration;
-  const tolerations =
-    seconds === undefined
-      ? {}
-      : {
-          tolerations: ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'].map((key) => ({
-            key,
-            operator: 'Exists',
-            effect: 'NoExecute',
-            tolerationSeconds: seconds,
-          })),
-        };
-  await kc.makeApiClient(AppsV1Api).createNamespacedStatefulSet({
-    namespace: ns,
-    body: {
-      metadata: { name: 'db' },
-      spec: {
-        serviceName: 'db',
-        replicas: 1,
-        selector: { matchLabels: { app: 'db' } },
-        template: {
-          metadata: { labels: { app: 'db' } },
-          spec: {
-            containers: [
-              { name: 'db', image: 'postgres:17', volumeMounts: [{ name: 'data', mountPath: '/data' }] },
-            ],
-            ...tolerations,
-          },
-        },
-        volumeClaimTemplates: [
-          {
-            metadata: { name: 'data' },
-            spec: {
-              accessModes: ['ReadWriteOnce'],
-              storageClassName,
-              resources: { requests: { storage: '1Gi' } },
-            },
-          },
-        ],
-      },
-    },
-  });
+  await kc.makeApiClient(AppsV1Api).createNamespacedStatefulSet({ namespace: ns, body: dbStatefulSet(opts) });
 }
 
 /** db-0 when it is Running and not being deleted (and, if given, not on that node). */

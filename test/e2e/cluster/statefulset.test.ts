@@ -3,9 +3,10 @@
 // zones; KWOK runs them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AppsV1Api, CoreV1Api, StorageV1Api, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, StorageV1Api, type V1Pod } from '@kubernetes/client-node';
 import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
 import { eventually } from '../../support/wait.js';
+import { createDbStatefulSet } from '../../support/workload.js';
 
 const zones = ['zone-a', 'zone-b', 'zone-c'];
 
@@ -13,7 +14,6 @@ test('a StatefulSet with a volumeClaimTemplate gets one Running pod per zone, ea
   const kc = loadTestKubeConfig();
   const core = kc.makeApiClient(CoreV1Api);
   const storage = kc.makeApiClient(StorageV1Api);
-  const apps = kc.makeApiClient(AppsV1Api);
   const ns = await createTestNamespace(t, 'sts');
   const className = `static-${ns}`;
   await storage.createStorageClass({
@@ -53,47 +53,7 @@ test('a StatefulSet with a volumeClaimTemplate gets one Running pod per zone, ea
     for (const name of pvNames) await core.deletePersistentVolume({ name }).catch(() => undefined);
   });
 
-  await apps.createNamespacedStatefulSet({
-    namespace: ns,
-    body: {
-      metadata: { name: 'db' },
-      spec: {
-        serviceName: 'db',
-        replicas: 3,
-        selector: { matchLabels: { app: 'db' } },
-        template: {
-          metadata: { labels: { app: 'db' } },
-          spec: {
-            topologySpreadConstraints: [
-              {
-                maxSkew: 1,
-                topologyKey: 'topology.kubernetes.io/zone',
-                whenUnsatisfiable: 'DoNotSchedule',
-                labelSelector: { matchLabels: { app: 'db' } },
-              },
-            ],
-            containers: [
-              {
-                name: 'db',
-                image: 'postgres:17',
-                volumeMounts: [{ name: 'data', mountPath: '/var/lib/postgresql' }],
-              },
-            ],
-          },
-        },
-        volumeClaimTemplates: [
-          {
-            metadata: { name: 'data' },
-            spec: {
-              accessModes: ['ReadWriteOnce'],
-              storageClassName: className,
-              resources: { requests: { storage: '1Gi' } },
-            },
-          },
-        ],
-      },
-    },
-  });
+  await createDbStatefulSet(kc, ns, { replicas: 3, storageClassName: className, spreadOverZones: true });
 
   const pods = await eventually(
     'three Running pods',

@@ -4,15 +4,17 @@
 // runs in its volume's zone, and the operator reports which pod mounts what.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AppsV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import type { StatefulVolume } from '../../../src/api/v1alpha1/types.generated.js';
 import { registerStatefulVolume } from '../../../src/controllers/statefulvolume/controller.js';
 import { statefulVolumeType } from '../../../src/controllers/statefulvolume/types.js';
 import { storageClassName } from '../../support/claims.js';
+import { statefulVolume } from '../../support/builders.js';
 import { ensureCrds } from '../../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
 import { startTestManager, testClient } from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
+import { createDbStatefulSet } from '../../support/workload.js';
 
 // Deliberately not in name order: the zones come from the volumes, not from a spread constraint.
 const zoneOf: Record<string, string> = {
@@ -20,15 +22,6 @@ const zoneOf: Record<string, string> = {
   'data-db-1': 'zone-a',
   'data-db-2': 'zone-b',
 };
-
-function volume(ns: string, name: string, zone: string): StatefulVolume {
-  return {
-    apiVersion: 'storage.stateful.dev/v1alpha1',
-    kind: 'StatefulVolume',
-    metadata: { name, namespace: ns },
-    spec: { size: '1Gi', storageClassName, placement: { replicas: 1, zones: [zone] } },
-  };
-}
 
 function assertAttachment(v: StatefulVolume, pods: readonly V1Pod[]): void {
   const name = v.metadata.name ?? '';
@@ -55,43 +48,6 @@ async function assertOperatorClaims(core: CoreV1Api, ns: string): Promise<void> 
   }
 }
 
-async function createStatefulSet(apps: AppsV1Api, ns: string): Promise<void> {
-  await apps.createNamespacedStatefulSet({
-    namespace: ns,
-    body: {
-      metadata: { name: 'db' },
-      spec: {
-        serviceName: 'db',
-        replicas: 3,
-        podManagementPolicy: 'Parallel',
-        selector: { matchLabels: { app: 'db' } },
-        template: {
-          metadata: { labels: { app: 'db' } },
-          spec: {
-            containers: [
-              {
-                name: 'db',
-                image: 'postgres:17',
-                volumeMounts: [{ name: 'data', mountPath: '/var/lib/postgresql' }],
-              },
-            ],
-          },
-        },
-        volumeClaimTemplates: [
-          {
-            metadata: { name: 'data' },
-            spec: {
-              accessModes: ['ReadWriteOnce'],
-              storageClassName,
-              resources: { requests: { storage: '1Gi' } },
-            },
-          },
-        ],
-      },
-    },
-  });
-}
-
 test('a StatefulSet whose pods mount StatefulVolume claims runs each pod in its volume’s zone', async (t) => {
   const kc = loadTestKubeConfig();
   await ensureCrds(kc);
@@ -107,7 +63,10 @@ test('a StatefulSet whose pods mount StatefulVolume claims runs each pod in its 
     client.close();
   });
   for (const [name, zone] of Object.entries(zoneOf)) {
-    await client.create<StatefulVolume>(statefulVolumeType, volume(ns, name, zone));
+    await client.create<StatefulVolume>(
+      statefulVolumeType,
+      statefulVolume(ns, name, { spec: { storageClassName, placement: { replicas: 1, zones: [zone] } } }),
+    );
   }
   // A WaitForFirstConsumer class: the operator's selected-node pin provisions each claim in its zone now.
   const provisioned = await eventually(
@@ -123,9 +82,8 @@ test('a StatefulSet whose pods mount StatefulVolume claims runs each pod in its 
   );
   for (const v of provisioned) assert.equal(v.status?.primary?.zone, zoneOf[v.metadata.name ?? '']);
 
-  const apps = kc.makeApiClient(AppsV1Api);
   const core = kc.makeApiClient(CoreV1Api);
-  await createStatefulSet(apps, ns);
+  await createDbStatefulSet(kc, ns, { replicas: 3, parallel: true });
 
   const nodeZone = new Map<string, string>();
   for (const n of (await core.listNode()).items) {
