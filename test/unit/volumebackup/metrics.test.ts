@@ -1,18 +1,9 @@
 // The backup series exported at scrape time, derived from the backups alone.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { VolumeBackup, VolumeBackupStatus } from '../../../src/api/v1alpha1/types.generated.js';
+import type { VolumeBackup } from '../../../src/api/v1alpha1/types.generated.js';
 import { backupSeries, type BackupSeries } from '../../../src/controllers/volumebackup/metrics.js';
-
-function backup(ns: string, volume: string, status?: VolumeBackupStatus): VolumeBackup {
-  return {
-    apiVersion: 'storage.stateful.dev/v1alpha1',
-    kind: 'VolumeBackup',
-    metadata: { name: `${volume}-x`, namespace: ns },
-    spec: { volumeName: volume },
-    ...(status !== undefined ? { status } : {}),
-  };
-}
+import { volumeBackup } from '../../support/builders.js';
 
 const t0 = '2026-11-23T10:00:00Z';
 const t1 = '2026-11-23T11:00:00Z';
@@ -31,16 +22,16 @@ const cases: { name: string; backups: VolumeBackup[]; want: BackupSeries }[] = [
   { name: 'no backups give no series', backups: [], want: { byPhase: [], lastSuccess: [] } },
   {
     name: 'a backup without a status yet counts as Pending and has no success time',
-    backups: [backup('a', 'db')],
+    backups: [volumeBackup('a', 'db-x', 'db')],
     want: { byPhase: [{ namespace: 'a', phase: 'Pending', count: 1 }], lastSuccess: [] },
   },
   {
     name: 'phases are counted per namespace',
     backups: [
-      backup('a', 'db', { phase: 'Ready', readyAt: t0 }),
-      backup('a', 'db', { phase: 'Failed' }),
-      backup('a', 'logs', { phase: 'Ready', readyAt: t0 }),
-      backup('b', 'db', { phase: 'InProgress' }),
+      volumeBackup('a', 'db-x', 'db', { status: { phase: 'Ready', readyAt: t0 } }),
+      volumeBackup('a', 'db-x', 'db', { status: { phase: 'Failed' } }),
+      volumeBackup('a', 'logs-x', 'logs', { status: { phase: 'Ready', readyAt: t0 } }),
+      volumeBackup('b', 'db-x', 'db', { status: { phase: 'InProgress' } }),
     ],
     want: {
       byPhase: [
@@ -57,8 +48,8 @@ const cases: { name: string; backups: VolumeBackup[]; want: BackupSeries }[] = [
   {
     name: 'the success time of a volume is its newest Ready backup, whatever the order',
     backups: [
-      backup('a', 'db', { phase: 'Ready', readyAt: t1 }),
-      backup('a', 'db', { phase: 'Ready', readyAt: t0 }),
+      volumeBackup('a', 'db-x', 'db', { status: { phase: 'Ready', readyAt: t1 } }),
+      volumeBackup('a', 'db-x', 'db', { status: { phase: 'Ready', readyAt: t0 } }),
     ],
     want: {
       byPhase: [{ namespace: 'a', phase: 'Ready', count: 2 }],
@@ -68,8 +59,8 @@ const cases: { name: string; backups: VolumeBackup[]; want: BackupSeries }[] = [
   {
     name: 'a failed backup newer than the last success does not move the success time',
     backups: [
-      backup('a', 'db', { phase: 'Ready', readyAt: t0 }),
-      backup('a', 'db', { phase: 'Failed', readyAt: t1 }),
+      volumeBackup('a', 'db-x', 'db', { status: { phase: 'Ready', readyAt: t0 } }),
+      volumeBackup('a', 'db-x', 'db', { status: { phase: 'Failed', readyAt: t1 } }),
     ],
     want: {
       byPhase: [
@@ -82,8 +73,8 @@ const cases: { name: string; backups: VolumeBackup[]; want: BackupSeries }[] = [
   {
     name: 'the same volume name in two namespaces gives two series',
     backups: [
-      backup('a', 'db', { phase: 'Ready', readyAt: t0 }),
-      backup('b', 'db', { phase: 'Ready', readyAt: t1 }),
+      volumeBackup('a', 'db-x', 'db', { status: { phase: 'Ready', readyAt: t0 } }),
+      volumeBackup('b', 'db-x', 'db', { status: { phase: 'Ready', readyAt: t1 } }),
     ],
     want: {
       byPhase: [

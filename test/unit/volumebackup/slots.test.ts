@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import type { VolumeBackup } from '../../../src/api/v1alpha1/types.generated.js';
 import { SnapshotSlots, slotHoldMs } from '../../../src/controllers/volumebackup/slots.js';
 import { ManualClock } from '../../../src/runtime/clock.js';
+import { volumeBackup } from '../../support/builders.js';
 
 function backup(
   name: string,
@@ -18,13 +19,7 @@ function backup(
       : state === 'started'
         ? { phase: 'InProgress' as const, startedAt: '2026-11-23T10:00:01Z' }
         : { phase: state, startedAt: '2026-11-23T10:00:01Z' };
-  return {
-    apiVersion: 'storage.stateful.dev/v1alpha1',
-    kind: 'VolumeBackup',
-    metadata: { name, namespace: 'ns', creationTimestamp: created },
-    spec: { volumeName: name },
-    ...(status !== undefined ? { status } : {}),
-  };
+  return volumeBackup('ns', name, name, { metadata: { creationTimestamp: created }, status });
 }
 
 function slots(

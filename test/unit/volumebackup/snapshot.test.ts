@@ -14,11 +14,9 @@ import {
   snapshotState,
 } from '../../../src/controllers/volumebackup/snapshot.js';
 import type { VolumeSnapshot } from '../../../src/controllers/volumebackup/types.js';
+import { volumeBackup } from '../../support/builders.js';
 
-const backup = {
-  metadata: { name: 'db-nightly-1', namespace: 'prod', uid: 'uid-1' },
-  spec: { volumeName: 'db' },
-};
+const backup = volumeBackup('prod', 'db-nightly-1', 'db', { metadata: { uid: 'uid-1' } });
 
 function snapshot(owners: VolumeSnapshot['metadata']['ownerReferences']): VolumeSnapshot {
   return {

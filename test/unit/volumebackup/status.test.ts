@@ -4,18 +4,13 @@ import { test } from 'node:test';
 import type { VolumeBackup, VolumeBackupStatus } from '../../../src/api/v1alpha1/types.generated.js';
 import { reasons, type Verdict } from '../../../src/controllers/volumebackup/progress.js';
 import { computeStatus, eventsFor, shouldWriteStatus } from '../../../src/controllers/volumebackup/status.js';
+import { volumeBackup } from '../../support/builders.js';
 
 const now = new Date('2026-11-23T10:00:30.123Z');
 
-function backup(status?: VolumeBackupStatus): VolumeBackup {
-  return {
-    apiVersion: 'storage.stateful.dev/v1alpha1',
-    kind: 'VolumeBackup',
-    metadata: { name: 'db-1', namespace: 'prod', generation: 1 },
-    spec: { volumeName: 'db' },
-    ...(status !== undefined ? { status } : {}),
-  };
-}
+/** Backup db-1 of volume db at generation 1, with the status a pass wrote before. */
+const backup = (status?: VolumeBackupStatus): VolumeBackup =>
+  volumeBackup('prod', 'db-1', 'db', { metadata: { generation: 1 }, status });
 
 const inProgress: Verdict = {
   phase: 'InProgress',

@@ -1,17 +1,18 @@
 // Small builders for the policy controller's unit tests.
 import type { StatefulVolume } from '../../../src/api/v1alpha1/types.generated.js';
 import type { Backup, Policy } from '../../../src/controllers/volumebackuppolicy/types.js';
+import { statefulVolume, volumeBackup, volumeBackupPolicy } from '../../support/builders.js';
 
+const created = '2024-01-01T00:00:00Z';
+
+/** Volume `name` of namespace ns, created at the start of 2024. */
 export function volume(
   name: string,
   labels: Record<string, string> = {},
   extra: Partial<StatefulVolume> = {},
 ): StatefulVolume {
   return {
-    apiVersion: 'storage.stateful.dev/v1alpha1',
-    kind: 'StatefulVolume',
-    metadata: { name, namespace: 'ns', labels, creationTimestamp: '2024-01-01T00:00:00Z' },
-    spec: { size: '1Gi' },
+    ...statefulVolume('ns', name, { metadata: { labels, creationTimestamp: created } }),
     ...extra,
   };
 }
@@ -31,43 +32,22 @@ export function backup(
     ...opts.annotations,
     ...(opts.run !== undefined ? { 'storage.stateful.dev/scheduled-time': opts.run } : {}),
   };
-  return {
-    apiVersion: 'storage.stateful.dev/v1alpha1',
-    kind: 'VolumeBackup',
-    metadata: {
-      name,
-      namespace: 'ns',
-      uid: `uid-${name}`,
-      annotations,
-      creationTimestamp: '2024-01-01T00:00:00Z',
-    },
-    spec: {
-      volumeName: opts.volume ?? 'a',
-      ...(opts.policy !== undefined ? { policyName: opts.policy } : {}),
-    },
-    ...(opts.phase !== undefined || opts.startedAt !== undefined
-      ? {
-          status: {
-            ...(opts.phase !== undefined ? { phase: opts.phase } : {}),
-            ...(opts.startedAt !== undefined ? { startedAt: opts.startedAt } : {}),
-          },
-        }
-      : {}),
+  const status = {
+    ...(opts.phase !== undefined ? { phase: opts.phase } : {}),
+    ...(opts.startedAt !== undefined ? { startedAt: opts.startedAt } : {}),
   };
+  return volumeBackup('ns', name, opts.volume ?? 'a', {
+    metadata: { uid: `uid-${name}`, annotations, creationTimestamp: created },
+    spec: opts.policy !== undefined ? { policyName: opts.policy } : {},
+    status: Object.keys(status).length > 0 ? status : undefined,
+  });
 }
 
+/** Policy nightly of namespace ns, at generation 3, of volume a unless `spec` says otherwise. */
 export function policy(spec: Partial<Policy['spec']> = {}, status?: Policy['status']): Policy {
-  return {
-    apiVersion: 'storage.stateful.dev/v1alpha1',
-    kind: 'VolumeBackupPolicy',
-    metadata: {
-      name: 'nightly',
-      namespace: 'ns',
-      uid: 'uid-policy',
-      generation: 3,
-      creationTimestamp: '2024-01-01T00:00:00Z',
-    },
-    spec: { schedule: '0 * * * *', timeZone: 'UTC', volumes: ['a'], ...spec },
-    ...(status !== undefined ? { status } : {}),
-  };
+  return volumeBackupPolicy('ns', 'nightly', {
+    metadata: { uid: 'uid-policy', generation: 3, creationTimestamp: created },
+    spec: { volumes: ['a'], ...spec },
+    status,
+  });
 }
