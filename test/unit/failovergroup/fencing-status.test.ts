@@ -8,40 +8,26 @@ import type { FencingRefusal } from '../../../src/controllers/failovergroup/fenc
 import type { GroupView } from '../../../src/controllers/failovergroup/observe.js';
 import { computeStatus } from '../../../src/controllers/failovergroup/status.js';
 import type { ZoneOutcome } from '../../../src/controllers/failovergroup/zone-step.js';
+import { failoverGroup, node, pod } from '../../support/builders.js';
+import { groupView } from './fixtures.js';
 
 const now = new Date('2026-12-07T10:00:30Z');
 
-const group: FailoverGroup = {
-  apiVersion: 'storage.stateful.dev/v1alpha1',
-  kind: 'FailoverGroup',
-  metadata: { name: 'db', namespace: 'shop', generation: 3 },
-  spec: {
-    volumes: { selector: {} },
-    workload: { kind: 'StatefulSet', name: 'db' },
-    zones: ['zone-a', 'zone-b'],
-  },
+const group: FailoverGroup = failoverGroup('shop', 'db', {
+  metadata: { generation: 3 },
+  spec: { zones: ['zone-a', 'zone-b'] },
   status: { phase: 'Healthy', activeZone: 'zone-a' },
-};
+});
 
-const view: GroupView = {
-  pods: [
-    {
-      metadata: { name: 'db-0', namespace: 'shop' },
-      spec: { nodeName: 'a1' },
-      status: { conditions: [{ type: 'Ready', status: 'True' }] },
-    },
-  ],
-  nodes: [{ metadata: { name: 'a1', labels: { 'topology.kubernetes.io/zone': 'zone-a' } } }],
-  groupNodes: new Set(['a1']),
+/** db-0 runs Ready on a1, which has failed. */
+const view: GroupView = groupView({
+  pods: [pod({ nodeName: 'a1', ready: true })],
+  nodes: [node('a1', { zone: 'zone-a' })],
   report: {
     kind: 'Assessed',
     nodes: [{ name: 'a1', zone: 'zone-a', state: 'Failed', failedForSeconds: 30 }],
   },
-  workloadFound: true,
-  backSince: new Map(),
-  renewedAt: new Map(),
-  volumesAttached: true,
-};
+});
 
 const awaiting: FencingRefusal = {
   node: 'a1',

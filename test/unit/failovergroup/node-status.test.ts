@@ -4,24 +4,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FailoverGroup, FailoverRecord } from '../../../src/api/v1alpha1/types.generated.js';
-import type { Node } from '../../../src/controllers/failovergroup/fence.js';
 import type { GroupView } from '../../../src/controllers/failovergroup/observe.js';
 import { computeStatus } from '../../../src/controllers/failovergroup/status.js';
 import type { Pod } from '../../../src/controllers/failovergroup/workload.js';
+import { failoverGroup, node, pod } from '../../support/builders.js';
+import { groupView } from './fixtures.js';
 
 const now = new Date('2026-11-22T10:00:30Z');
-
-const node = (name: string): Node => ({
-  metadata: { name, labels: { 'topology.kubernetes.io/zone': 'zone-a' } },
-});
-
-function pod(nodeName: string, ready: boolean): Pod {
-  return {
-    metadata: { name: 'db-0', namespace: 'shop' },
-    spec: { nodeName },
-    status: { conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
-  };
-}
 
 const started: FailoverRecord = {
   reason: 'NodeFailure',
@@ -32,32 +21,26 @@ const started: FailoverRecord = {
   timeline: { detectedAt: '2026-11-22T10:00:20Z', fencedAt: '2026-11-22T10:00:20Z' },
 };
 
+/** Group db in zone-a, failing over from node a1, which it fenced. */
 function group(last: FailoverRecord): FailoverGroup {
-  return {
-    apiVersion: 'storage.stateful.dev/v1alpha1',
-    kind: 'FailoverGroup',
-    metadata: { name: 'db', namespace: 'shop', generation: 1 },
-    spec: { volumes: { selector: {} }, workload: { kind: 'StatefulSet', name: 'db' }, zones: ['zone-a'] },
+  return failoverGroup('shop', 'db', {
+    metadata: { generation: 1 },
+    spec: { zones: ['zone-a'] },
     status: {
       phase: 'FailingOver',
       activeZone: 'zone-a',
       lastFailover: last,
       fencedNodes: [{ name: 'a1', zone: 'zone-a', fencedAt: '2026-11-22T10:00:20Z' }],
     },
-  };
+  });
 }
 
 function view(p: Pod, attached: boolean): GroupView {
-  return {
+  return groupView({
     pods: [p],
-    nodes: [node('a1'), node('a2')],
-    groupNodes: new Set([p.spec?.nodeName ?? '']),
-    report: { kind: 'Assessed', nodes: [] },
-    workloadFound: true,
-    backSince: new Map(),
-    renewedAt: new Map(),
+    nodes: [node('a1', { zone: 'zone-a' }), node('a2', { zone: 'zone-a' })],
     volumesAttached: attached,
-  };
+  });
 }
 
 const at = '2026-11-22T10:00:30Z';
@@ -72,21 +55,21 @@ const cases: {
   {
     name: 'a pod still on the fenced node has reached no further step',
     last: started,
-    pod: pod('a1', true),
+    pod: pod({ nodeName: 'a1', ready: true }),
     attached: true,
     want: { steps: ['detectedAt', 'fencedAt'], complete: false, failingOver: true },
   },
   {
     name: 'a pod running on another node without its volume attached there is rescheduled, not recovered',
     last: started,
-    pod: pod('a2', true),
+    pod: pod({ nodeName: 'a2', ready: true }),
     attached: false,
     want: { steps: ['detectedAt', 'fencedAt', 'podsRescheduledAt'], complete: false, failingOver: true },
   },
   {
     name: 'volumes attached but the pod not Ready yet is one step short',
     last: started,
-    pod: pod('a2', false),
+    pod: pod({ nodeName: 'a2', ready: false }),
     attached: true,
     want: {
       steps: ['detectedAt', 'fencedAt', 'podsRescheduledAt', 'volumesAttachedAt'],
@@ -97,7 +80,7 @@ const cases: {
   {
     name: 'rescheduled, attached and Ready completes the failover with every step stamped',
     last: started,
-    pod: pod('a2', true),
+    pod: pod({ nodeName: 'a2', ready: true }),
     attached: true,
     want: {
       steps: ['detectedAt', 'fencedAt', 'podsRescheduledAt', 'volumesAttachedAt', 'podsReadyAt'],
@@ -131,7 +114,7 @@ test('a step stamped in an earlier pass keeps its time', () => {
   };
   const s = computeStatus({
     fg: group(earlier),
-    view: view(pod('a2', true), true),
+    view: view(pod({ nodeName: 'a2', ready: true }), true),
     fenced: { fenced: [], started: [] },
     released: [],
     now,

@@ -4,37 +4,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FailoverGroup, FailoverRecord } from '../../../src/api/v1alpha1/types.generated.js';
-import type { Node } from '../../../src/controllers/failovergroup/fence.js';
 import type { GroupView } from '../../../src/controllers/failovergroup/observe.js';
 import { computeStatus } from '../../../src/controllers/failovergroup/status.js';
 import type { Pod } from '../../../src/controllers/failovergroup/workload.js';
 import type { ZoneOutcome } from '../../../src/controllers/failovergroup/zone-step.js';
+import { failoverGroup, node, pod } from '../../support/builders.js';
+import { groupView } from './fixtures.js';
 
 const now = new Date('2026-11-22T10:01:00Z');
 
-const node = (name: string, zone: string): Node => ({
-  metadata: { name, labels: { 'topology.kubernetes.io/zone': zone } },
-});
-
-function pod(nodeName: string | undefined, ready: boolean): Pod {
-  return {
-    metadata: { name: 'db-0', namespace: 'shop' },
-    spec: { ...(nodeName !== undefined ? { nodeName } : {}) },
-    status: { conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
-  };
-}
-
 function view(pods: Pod[]): GroupView {
-  return {
-    pods,
-    nodes: [node('a1', 'zone-a'), node('b1', 'zone-b')],
-    groupNodes: new Set(pods.map((p) => p.spec?.nodeName).filter((n): n is string => n !== undefined)),
-    report: { kind: 'Assessed', nodes: [] },
-    workloadFound: true,
-    backSince: new Map(),
-    renewedAt: new Map(),
-    volumesAttached: true,
-  };
+  return groupView({ pods, nodes: [node('a1', { zone: 'zone-a' }), node('b1', { zone: 'zone-b' })] });
 }
 
 const nodeFailure: FailoverRecord = {
@@ -53,29 +33,24 @@ const zoneFailure: FailoverRecord = {
   dataLossWindowSeconds: 60,
 };
 
+/** Group db of zones a and b, failing over out of zone-a. */
 function group(last: FailoverRecord | undefined): FailoverGroup {
-  return {
-    apiVersion: 'storage.stateful.dev/v1alpha1',
-    kind: 'FailoverGroup',
-    metadata: { name: 'db', namespace: 'shop', generation: 1 },
-    spec: {
-      volumes: { selector: {} },
-      workload: { kind: 'StatefulSet', name: 'db' },
-      zones: ['zone-a', 'zone-b'],
-    },
+  return failoverGroup('shop', 'db', {
+    metadata: { generation: 1 },
+    spec: { zones: ['zone-a', 'zone-b'] },
     status: {
       phase: 'FailingOver',
       activeZone: 'zone-a',
       ...(last !== undefined ? { lastFailover: last } : {}),
     },
-  };
+  });
 }
 
 const status = (fg: FailoverGroup, pods: Pod[], zone: ZoneOutcome): ReturnType<typeof computeStatus> =>
   computeStatus({ fg, view: view(pods), fenced: { fenced: [], started: [] }, released: [], now, zone });
 
 test('the zone failover replaces the node failover in progress, not pushing it to history', () => {
-  const s = status(group(nodeFailure), [pod(undefined, false)], { record: zoneFailure, replaces: true });
+  const s = status(group(nodeFailure), [pod({ ready: false })], { record: zoneFailure, replaces: true });
   assert.equal(s.phase, 'FailingOver');
   assert.equal(s.lastFailover?.reason, 'ZoneFailure');
   assert.equal(s.history, undefined);
@@ -83,7 +58,7 @@ test('the zone failover replaces the node failover in progress, not pushing it t
 });
 
 test('pods Ready in the new zone do not complete it before the volumes are rebound', () => {
-  const s = status(group(zoneFailure), [pod('b1', true)], {
+  const s = status(group(zoneFailure), [pod({ nodeName: 'b1', ready: true })], {
     record: zoneFailure,
     replaces: true,
     busy: true,
@@ -97,7 +72,10 @@ test('volumes rebound and pods Ready in the new zone: FailedOver with the whole 
     ...zoneFailure,
     timeline: { ...zoneFailure.timeline, volumesAttachedAt: '2026-11-22T10:00:50Z' },
   };
-  const s = status(group(rebound), [pod('b1', true)], { record: rebound, replaces: true });
+  const s = status(group(rebound), [pod({ nodeName: 'b1', ready: true })], {
+    record: rebound,
+    replaces: true,
+  });
   assert.equal(s.phase, 'FailedOver');
   assert.equal(s.activeZone, 'zone-b');
   assert.equal(s.lastFailover?.recoverySeconds, 60);
@@ -110,7 +88,7 @@ test('a pod still pending keeps it FailingOver', () => {
     ...zoneFailure,
     timeline: { ...zoneFailure.timeline, volumesAttachedAt: '2026-11-22T10:00:50Z' },
   };
-  const s = status(group(rebound), [pod(undefined, false)], { record: rebound, replaces: true });
+  const s = status(group(rebound), [pod({ ready: false })], { record: rebound, replaces: true });
   assert.equal(s.phase, 'FailingOver');
 });
 
