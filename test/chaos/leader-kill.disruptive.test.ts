@@ -15,7 +15,7 @@ import type { KubeClient } from '../../src/kube/client.js';
 import { coreTypes } from '../../src/kube/resource.js';
 import type { Stored } from '../../src/kube/wire.js';
 import { auditedWrites } from '../support/audit.js';
-import { immediateStorageClassName } from '../support/claims.js';
+import { statefulVolume } from '../support/builders.js';
 import { clusterRunDir, requireOwnCluster } from '../support/control.js';
 import { ensureCrds } from '../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../support/kube.js';
@@ -83,12 +83,7 @@ async function leaderOf(replicas: readonly Replica[]): Promise<Replica | false> 
 }
 
 function volume(ns: string, i: number): StatefulVolume {
-  return {
-    apiVersion: 'storage.stateful.dev/v1alpha1',
-    kind: 'StatefulVolume',
-    metadata: { name: `v-${String(i)}`, namespace: ns },
-    spec: { size: '64Mi', storageClassName: immediateStorageClassName },
-  };
+  return statefulVolume(ns, `v-${String(i)}`, { spec: { size: '64Mi' } });
 }
 
 async function converged(client: KubeClient, ns: string, count: number): Promise<boolean> {

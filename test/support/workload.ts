@@ -9,7 +9,8 @@ import {
   type V1PodSpec,
   type V1StatefulSet,
 } from '@kubernetes/client-node';
-import { failoverGroupResource, type FailoverGroup } from '../../src/api/v1alpha1/types.generated.js';
+import type { FailoverGroup } from '../../src/api/v1alpha1/types.generated.js';
+import { failoverGroup } from './builders.js';
 import { storageClassName } from './claims.js';
 
 export const dbClaimName = 'data-db-0';
@@ -147,16 +148,7 @@ export function failoverGroupFor(
   spec: Partial<FailoverGroup['spec']> = {},
   workload = 'db',
 ): FailoverGroup {
-  return {
-    apiVersion: failoverGroupResource.apiVersion,
-    kind: 'FailoverGroup',
-    metadata: { name: workload, namespace: ns },
-    spec: {
-      volumes: { selector: {} },
-      workload: { kind: 'StatefulSet', name: workload },
-      zones: ['zone-a', 'zone-b', 'zone-c'],
-      nodeFailure: { detectionSeconds, action: 'Fence' },
-      ...spec,
-    },
-  };
+  return failoverGroup(ns, workload, {
+    spec: { nodeFailure: { detectionSeconds, action: 'Fence' }, ...spec },
+  });
 }

@@ -20,7 +20,8 @@ import { backupName } from '../../../src/controllers/volumebackuppolicy/naming.j
 import { backupAnnotations } from '../../../src/controllers/volumebackuppolicy/types.js';
 import type { KubeClient } from '../../../src/kube/client.js';
 import { rfc3339 } from '../../../src/runtime/clock.js';
-import { immediateStorageClassName, listSnapshots, snapshotClassName } from '../../support/claims.js';
+import { statefulVolume, volumeBackupPolicy } from '../../support/builders.js';
+import { listSnapshots, snapshotClassName } from '../../support/claims.js';
 import { ensureCrds } from '../../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
 import { scrapeMetrics } from '../../support/metrics.js';
@@ -39,13 +40,9 @@ const MiB = 1024 * 1024;
 const MINUTE = 60_000;
 const policyName = 'minutely';
 
+/** 64 MiB: the bytes written and restored, with room to spare. */
 function volume(ns: string, name: string, spec: Partial<StatefulVolumeSpec> = {}): StatefulVolume {
-  return {
-    apiVersion: 'storage.stateful.dev/v1alpha1',
-    kind: 'StatefulVolume',
-    metadata: { name, namespace: ns },
-    spec: { size: '64Mi', storageClassName: immediateStorageClassName, ...spec },
-  };
+  return statefulVolume(ns, name, { spec: { size: '64Mi', ...spec } });
 }
 
 async function waitVolumeReady(client: KubeClient, ns: string, name: string): Promise<void> {
@@ -106,18 +103,18 @@ test('a minutely policy survives a kill across a tick, prunes exactly, keeps a h
   await client.create(statefulVolumeType, volume(ns, 'db'));
   await waitVolumeReady(client, ns, 'db');
   const firstBytes = await writeRandomBytes(kc, ns, 'db', 2 * MiB);
-  await client.create<VolumeBackupPolicy>(volumeBackupPolicyType, {
-    apiVersion: 'storage.stateful.dev/v1alpha1',
-    kind: 'VolumeBackupPolicy',
-    metadata: { name: policyName, namespace: ns },
-    spec: {
-      schedule: '* * * * *',
-      volumes: ['db'],
-      volumeSnapshotClassName: snapshotClassName,
-      startingDeadlineSeconds: 120,
-      retention: { keepLast: 1 },
-    },
-  });
+  await client.create<VolumeBackupPolicy>(
+    volumeBackupPolicyType,
+    volumeBackupPolicy(ns, policyName, {
+      spec: {
+        schedule: '* * * * *',
+        volumes: ['db'],
+        volumeSnapshotClassName: snapshotClassName,
+        startingDeadlineSeconds: 120,
+        retention: { keepLast: 1 },
+      },
+    }),
+  );
 
   // 1. The first tick makes a Ready backup; it is held, so retention must keep it.
   const tick1 = await eventually(

@@ -11,7 +11,8 @@ import { statefulVolumeType } from '../../../src/controllers/statefulvolume/type
 import type { KubeClient } from '../../../src/kube/client.js';
 import { coreTypes } from '../../../src/kube/resource.js';
 import type { KubeObject } from '../../../src/kube/wire.js';
-import { createPodOn, immediateStorageClassName, storageClassName } from '../../support/claims.js';
+import { createPodOn, storageClassName } from '../../support/claims.js';
+import { statefulVolume } from '../../support/builders.js';
 import { ensureCrds } from '../../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
 import { startTestManager, testClient } from '../../support/operator.js';
@@ -56,13 +57,11 @@ async function volumeEvents(client: KubeClient, ns: string, name: string, reason
 
 test("a claim the provisioner refuses shows the provisioner's reason, with one Warning", async (t) => {
   const { ns, client } = await setup(t, 'sv-refused');
-  await client.create<StatefulVolume>(statefulVolumeType, {
-    apiVersion: 'storage.stateful.dev/v1alpha1',
-    kind: 'StatefulVolume',
-    metadata: { name: 'shared', namespace: ns },
-    // The driver serves single-node writers and many readers, never many writers.
-    spec: { size: '1Gi', storageClassName: immediateStorageClassName, accessModes: ['ReadWriteMany'] },
-  });
+  // The driver serves single-node writers and many readers, never many writers.
+  await client.create<StatefulVolume>(
+    statefulVolumeType,
+    statefulVolume(ns, 'shared', { spec: { accessModes: ['ReadWriteMany'] } }),
+  );
 
   const refused = await eventually(
     'Ready=False with reason ProvisioningFailed',
@@ -94,12 +93,10 @@ test("a claim the provisioner refuses shows the provisioner's reason, with one W
 
 test('a volume of a WaitForFirstConsumer class says it waits for its first pod, then binds', async (t) => {
   const { ns, client } = await setup(t, 'sv-wffc');
-  await client.create<StatefulVolume>(statefulVolumeType, {
-    apiVersion: 'storage.stateful.dev/v1alpha1',
-    kind: 'StatefulVolume',
-    metadata: { name: 'lazy', namespace: ns },
-    spec: { size: '1Gi', storageClassName },
-  });
+  await client.create<StatefulVolume>(
+    statefulVolumeType,
+    statefulVolume(ns, 'lazy', { spec: { storageClassName } }),
+  );
 
   const waiting = await eventually('Ready=False with reason WaitingForFirstConsumer', async () => {
     const vol = await client.get<StatefulVolume>(statefulVolumeType, ns, 'lazy');
