@@ -11,16 +11,15 @@ import type {
 import { volumesAttached, type AttachmentLookup } from '../../../src/controllers/failovergroup/attached.js';
 import type { Pod } from '../../../src/controllers/failovergroup/workload.js';
 import type { Stored } from '../../../src/kube/wire.js';
+import { pod } from '../../support/builders.js';
 
 const driverName = 'hostpath.csi.test';
 
 type Volumes = NonNullable<Pod['spec']>['volumes'];
 
-function pod(node: string | undefined, volumes: Volumes): Pod {
-  return {
-    metadata: { name: 'db-0', namespace: 'shop' },
-    spec: { volumes, ...(node !== undefined ? { nodeName: node } : {}) },
-  };
+/** db-0 on `node`, mounting `volumes`. */
+function mounting(node: string | undefined, volumes: Volumes): Pod {
+  return pod({ nodeName: node, spec: { volumes } });
 }
 
 const data: Volumes = [{ name: 'data', persistentVolumeClaim: { claimName: 'data-db-0' } }];
@@ -63,55 +62,55 @@ function lookup(w: World): AttachmentLookup {
 const cases: { name: string; pods: Pod[]; world: World; want: boolean }[] = [
   {
     name: 'a claim attached to the pod’s new node is attached',
-    pods: [pod('b1', data)],
+    pods: [mounting('b1', data)],
     world: { attachments: [attachment('b1', true)] },
     want: true,
   },
   {
     name: 'an attachment still on the dead node does not count for the new one',
-    pods: [pod('b1', data)],
+    pods: [mounting('b1', data)],
     world: { attachments: [attachment('a1', true)] },
     want: false,
   },
   {
     name: 'an attachment created but not yet attached does not count',
-    pods: [pod('b1', data)],
+    pods: [mounting('b1', data)],
     world: { attachments: [attachment('b1', false)] },
     want: false,
   },
   {
     name: 'an attachment being deleted does not count',
-    pods: [pod('b1', data)],
+    pods: [mounting('b1', data)],
     world: { attachments: [attachment('b1', true, true)] },
     want: false,
   },
   {
     name: 'a driver that declares attachRequired false needs no attachment',
-    pods: [pod('b1', data)],
+    pods: [mounting('b1', data)],
     world: { attachRequired: false },
     want: true,
   },
   {
     name: 'a driver without a CSIDriver object needs one, as Kubernetes assumes',
-    pods: [pod('b1', data)],
+    pods: [mounting('b1', data)],
     world: {},
     want: false,
   },
   {
     name: 'an unbound claim is not attached',
-    pods: [pod('b1', data)],
+    pods: [mounting('b1', data)],
     world: { bound: false, attachRequired: false },
     want: false,
   },
   {
     name: 'a pod not scheduled yet has nothing attached',
-    pods: [pod(undefined, data)],
+    pods: [mounting(undefined, data)],
     world: { attachments: [attachment('b1', true)] },
     want: false,
   },
   {
     name: 'a pod without claims (the cache keeps no other volume) has nothing to wait for',
-    pods: [pod('b1', [])],
+    pods: [mounting('b1', [])],
     world: {},
     want: true,
   },

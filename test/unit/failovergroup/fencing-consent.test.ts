@@ -18,10 +18,12 @@ import {
 } from '../../../src/controllers/failovergroup/shutdown.js';
 import { ManualClock } from '../../../src/runtime/clock.js';
 import type { Wire } from '../../../src/kube/wire.js';
+import { node } from '../../support/builders.js';
 
 const renewed = new Date('2026-12-07T10:00:00Z');
 
-function node(opts: {
+/** Node a1 of pool db, not Ready; a cloud's shutdown taint or an agent's confirmation when told. */
+function silentNode(opts: {
   ready?: 'True' | 'False' | 'Unknown';
   cloudTaint?: boolean | string;
   agentAt?: string;
@@ -34,15 +36,14 @@ function node(opts: {
       effect: 'NoSchedule',
       ...(typeof opts.cloudTaint === 'string' ? { timeAdded: opts.cloudTaint } : {}),
     });
-  return {
+  return node('a1', {
+    ready: opts.ready ?? 'Unknown',
     metadata: {
-      name: 'a1',
       labels: opts.labels ?? { pool: 'db' },
       ...(opts.agentAt !== undefined ? { annotations: { [shutdownConfirmedAnnotation]: opts.agentAt } } : {}),
     },
     spec: { taints },
-    status: { conditions: [{ type: 'Ready', status: opts.ready ?? 'Unknown' }] },
-  };
+  });
 }
 
 const leaseSilence: FencingPolicy = { ...defaultFencingPolicy, mode: 'LeaseSilence' };
@@ -67,100 +68,100 @@ const cases: Case[] = [
   {
     name: 'Disabled never fences, not even a node confirmed shut down',
     policy: { ...defaultFencingPolicy, mode: 'Disabled' },
-    node: node({ cloudTaint: true }),
+    node: silentNode({ cloudTaint: true }),
     want: 'FencingDisabled',
   },
   {
     name: 'a node outside the fencing node selector is never fenced',
     policy: onlyDbPool,
-    node: node({ labels: { pool: 'web' } }),
+    node: silentNode({ labels: { pool: 'web' } }),
     want: 'NodeNotEligible',
   },
   {
     name: 'a node inside the fencing node selector is fenced on Lease silence in LeaseSilence mode',
     policy: onlyDbPool,
-    node: node({ ready: 'True' }),
+    node: silentNode({ ready: 'True' }),
     want: 'allowed',
   },
   {
     name: 'LeaseSilence needs no confirmation and no NotReady',
     policy: leaseSilence,
-    node: node({ ready: 'True' }),
+    node: silentNode({ ready: 'True' }),
     want: 'allowed',
   },
   {
     name: 'a silent node with no confirmation waits (a kubelet restart, a partition)',
-    node: node({ ready: 'Unknown' }),
+    node: silentNode({ ready: 'Unknown' }),
     want: 'AwaitingShutdownConfirmation: nothing confirms',
   },
   {
     name: 'a confirmed node the node lifecycle controller still calls Ready waits',
-    node: node({ ready: 'True', cloudTaint: true }),
+    node: silentNode({ ready: 'True', cloudTaint: true }),
     want: 'AwaitingShutdownConfirmation: its Ready condition is True',
   },
   {
     name: "the cloud provider's shutdown taint confirms a NotReady node",
-    node: node({ ready: 'Unknown', cloudTaint: true }),
+    node: silentNode({ ready: 'Unknown', cloudTaint: true }),
     want: 'allowed',
   },
   {
     name: 'Ready False counts as much as Unknown',
-    node: node({ ready: 'False', cloudTaint: true }),
+    node: silentNode({ ready: 'False', cloudTaint: true }),
     want: 'allowed',
   },
   {
     name: "a fencing agent's annotation after the last renewal confirms",
-    node: node({ agentAt: '2026-12-07T10:00:30Z' }),
+    node: silentNode({ agentAt: '2026-12-07T10:00:30Z' }),
     want: 'allowed',
   },
   {
     name: "a fencing agent's annotation from before the last renewal is stale",
-    node: node({ agentAt: '2026-12-07T09:00:00Z' }),
+    node: silentNode({ agentAt: '2026-12-07T09:00:00Z' }),
     want: 'AwaitingShutdownConfirmation: fencing agent',
   },
   {
     name: 'an annotation at the very instant of the last renewal does not count',
-    node: node({ agentAt: '2026-12-07T10:00:00Z' }),
+    node: silentNode({ agentAt: '2026-12-07T10:00:00Z' }),
     want: 'AwaitingShutdownConfirmation: fencing agent',
   },
   {
     name: 'a cloud taint whose timeAdded precedes the last renewal is stale',
-    node: node({ cloudTaint: '2026-12-07T09:59:00Z' }),
+    node: silentNode({ cloudTaint: '2026-12-07T09:59:00Z' }),
     want: 'AwaitingShutdownConfirmation: cloud provider',
   },
   {
     name: 'a cloud taint without timeAdded that the operator saw before a renewal it watched is stale',
-    node: node({ cloudTaint: true }),
+    node: silentNode({ cloudTaint: true }),
     seenAt: '2026-12-07T11:00:00Z',
     watchedRenewalAt: '2026-12-07T11:00:05Z',
     want: 'AwaitingShutdownConfirmation: renewed its Lease after',
   },
   {
     name: 'a cloud taint without timeAdded first seen after the last watched renewal counts',
-    node: node({ cloudTaint: true }),
+    node: silentNode({ cloudTaint: true }),
     seenAt: '2026-12-07T11:00:30Z',
     watchedRenewalAt: '2026-12-07T11:00:05Z',
     want: 'allowed',
   },
   {
     name: 'an annotation that is not an RFC 3339 time says so',
-    node: node({ agentAt: 'yesterday' }),
+    node: silentNode({ agentAt: 'yesterday' }),
     want: 'AwaitingShutdownConfirmation: "yesterday" is not an RFC 3339 time',
   },
   {
     name: 'a local time without a zone is not read as one',
-    node: node({ agentAt: '2026-12-07T10:00:30' }),
+    node: silentNode({ agentAt: '2026-12-07T10:00:30' }),
     want: 'AwaitingShutdownConfirmation: is not an RFC 3339 time',
   },
   {
     name: 'one current confirmation is enough when another is stale',
-    node: node({ cloudTaint: '2026-12-07T09:59:00Z', agentAt: '2026-12-07T10:01:00+01:00' }),
+    node: silentNode({ cloudTaint: '2026-12-07T09:59:00Z', agentAt: '2026-12-07T10:01:00+01:00' }),
     leaseRenewTime: new Date('2026-12-07T08:30:00Z'),
     want: 'allowed',
   },
   {
     name: 'a stated time is judged by the operator alone when the Lease was never seen',
-    node: node({ agentAt: '2020-01-01T00:00:00Z' }),
+    node: silentNode({ agentAt: '2020-01-01T00:00:00Z' }),
     leaseRenewTime: undefined,
     want: 'allowed',
   },
@@ -190,7 +191,7 @@ for (const c of cases)
   });
 
 test('a refusal names the node and the flag that decided it', () => {
-  const got = verdict({ name: '', policy: onlyDbPool, node: node({ labels: {} }), want: '' });
+  const got = verdict({ name: '', policy: onlyDbPool, node: silentNode({ labels: {} }), want: '' });
   assert.match(got, /node a1 failed \(Lease not renewed for 30 s\)/);
   assert.match(got, /--fencing-node-selector=pool=db/);
 });
@@ -198,18 +199,18 @@ test('a refusal names the node and the flag that decided it', () => {
 test('the operator dates a confirmation from when it first saw it, and a changed one afresh', () => {
   const clock = new ManualClock(new Date('2026-12-07T10:00:00Z'));
   const sightings = new ShutdownSightings(clock);
-  const confirmed = node({ agentAt: '2026-12-07T09:59:59Z' });
+  const confirmed = silentNode({ agentAt: '2026-12-07T09:59:59Z' });
   sightings.onNode('add', confirmed);
   clock.advance(5000);
   sightings.onNode('update', confirmed);
   const first = { source: 'FencingAgent' as const, value: '2026-12-07T09:59:59Z' };
   assert.equal(sightings.seenAt('a1', first)?.toISOString(), '2026-12-07T10:00:00.000Z');
-  sightings.onNode('update', node({ agentAt: '2026-12-07T10:00:04Z' }));
+  sightings.onNode('update', silentNode({ agentAt: '2026-12-07T10:00:04Z' }));
   assert.equal(
     sightings.seenAt('a1', { source: 'FencingAgent', value: '2026-12-07T10:00:04Z' })?.toISOString(),
     '2026-12-07T10:00:05.000Z',
   );
   assert.equal(sightings.seenAt('a1', first), undefined, 'the earlier one is forgotten');
-  sightings.onNode('update', node({}));
+  sightings.onNode('update', silentNode({}));
   assert.equal(sightings.seenAt('a1', { source: 'FencingAgent', value: '2026-12-07T10:00:04Z' }), undefined);
 });

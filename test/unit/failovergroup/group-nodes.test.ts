@@ -5,15 +5,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { boundNodeOf, type Pod } from '../../../src/controllers/failovergroup/workload.js';
+import { pod } from '../../support/builders.js';
 
 type Status = NonNullable<Pod['status']>;
 
-function pod(nodeName: string | undefined, status: Status | undefined): Pod {
-  return {
-    metadata: { name: 'db-0', namespace: 'shop' },
-    spec: { ...(nodeName !== undefined ? { nodeName } : {}) },
-    ...(status !== undefined ? { status } : {}),
-  };
+/** db-0 naming `nodeName`, with the status the scheduler or a kubelet wrote. */
+function placed(nodeName: string | undefined, status: Status | undefined): Pod {
+  return pod({ nodeName, status });
 }
 
 const scheduled: Status['conditions'] = [{ type: 'PodScheduled', status: 'True' }];
@@ -22,22 +20,22 @@ const at = '2026-12-07T10:00:00Z';
 const cases: { name: string; pod: Pod; want: string | undefined }[] = [
   {
     name: 'a pod the scheduler bound counts for its node before it starts',
-    pod: pod('a1', { phase: 'Pending', conditions: scheduled }),
+    pod: placed('a1', { phase: 'Pending', conditions: scheduled }),
     want: 'a1',
   },
   {
     name: 'a pod a kubelet started counts (a real kubelet also sets PodScheduled)',
-    pod: pod('a1', { phase: 'Running', startTime: at, conditions: scheduled }),
+    pod: placed('a1', { phase: 'Running', startTime: at, conditions: scheduled }),
     want: 'a1',
   },
   {
     name: 'a pod the simulated kubelet started counts by its startTime alone',
-    pod: pod('a1', { phase: 'Running', startTime: at, conditions: [{ type: 'Ready', status: 'True' }] }),
+    pod: placed('a1', { phase: 'Running', startTime: at, conditions: [{ type: 'Ready', status: 'True' }] }),
     want: 'a1',
   },
   {
     name: 'a pod with container statuses but no startTime counts',
-    pod: pod('a1', {
+    pod: placed('a1', {
       phase: 'Running',
       containerStatuses: [{ name: 'db' }],
     }),
@@ -45,32 +43,32 @@ const cases: { name: string; pod: Pod; want: string | undefined }[] = [
   },
   {
     name: 'a pod pinned by spec.nodeName that no kubelet ever picked up does not count',
-    pod: pod('b1', { phase: 'Pending' }),
+    pod: placed('b1', { phase: 'Pending' }),
     want: undefined,
   },
   {
     name: 'a pinned pod with no status at all does not count',
-    pod: pod('b1', undefined),
+    pod: placed('b1', undefined),
     want: undefined,
   },
   {
     name: 'a pod the scheduler could not place does not count',
-    pod: pod(undefined, { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False' }] }),
+    pod: placed(undefined, { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False' }] }),
     want: undefined,
   },
   {
     name: 'a PodScheduled condition that is not True does not count',
-    pod: pod('b1', { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'Unknown' }] }),
+    pod: placed('b1', { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'Unknown' }] }),
     want: undefined,
   },
   {
     name: 'a pod the kubelet rejected (Failed) holds nothing on its node',
-    pod: pod('b1', { phase: 'Failed', startTime: at }),
+    pod: placed('b1', { phase: 'Failed', startTime: at }),
     want: undefined,
   },
   {
     name: 'a pod that completed holds nothing on its node',
-    pod: pod('a1', { phase: 'Succeeded', startTime: at, conditions: scheduled }),
+    pod: placed('a1', { phase: 'Succeeded', startTime: at, conditions: scheduled }),
     want: undefined,
   },
 ];

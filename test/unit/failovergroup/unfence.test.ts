@@ -10,25 +10,25 @@ import {
   type Node,
 } from '../../../src/controllers/failovergroup/fence.js';
 import { nodesToRelease } from '../../../src/controllers/failovergroup/unfence-step.js';
+import { failoverGroup, node } from '../../support/builders.js';
 
 const fencedAt = '2026-11-23T10:00:05Z';
 
-function node(opts: { ready: boolean; tainted?: boolean; by?: string }): Node {
-  return {
-    metadata: { name: 'a1', annotations: { [fencedByAnnotation]: opts.by ?? 'shop/db' } },
+/** Node a1 as group shop/db (or `by`) fenced it: annotated, and tainted unless told. */
+function fencedNode(opts: { ready: boolean; tainted?: boolean; by?: string }): Node {
+  return node('a1', {
+    ready: opts.ready ? 'True' : 'Unknown',
+    metadata: { annotations: { [fencedByAnnotation]: opts.by ?? 'shop/db' } },
     spec: opts.tainted === false ? {} : { taints: [{ ...outOfServiceTaint }] },
-    status: { conditions: [{ type: 'Ready', status: opts.ready ? 'True' : 'Unknown' }] },
-  };
+  });
 }
 
+/** Group db in zone-a, with a1 in its record of fenced nodes when `recorded`. */
 function group(recorded: boolean): FailoverGroup {
-  return {
-    apiVersion: 'storage.stateful.dev/v1alpha1',
-    kind: 'FailoverGroup',
-    metadata: { name: 'db', namespace: 'shop' },
-    spec: { volumes: { selector: {} }, workload: { kind: 'StatefulSet', name: 'db' }, zones: ['zone-a'] },
+  return failoverGroup('shop', 'db', {
+    spec: { zones: ['zone-a'] },
     status: recorded ? { fencedNodes: [{ name: 'a1', fencedAt }] } : {},
-  };
+  });
 }
 
 const cases: {
@@ -40,49 +40,49 @@ const cases: {
 }[] = [
   {
     name: 'a node Ready and renewing again after it was fenced is released',
-    node: node({ ready: true }),
+    node: fencedNode({ ready: true }),
     renewedAt: '2026-11-23T10:01:00Z',
     want: true,
   },
   {
     name: 'a dead node still shown Ready (the grace period has not run out) is not released',
-    node: node({ ready: true }),
+    node: fencedNode({ ready: true }),
     renewedAt: '2026-11-23T10:00:00Z',
     want: false,
   },
   {
     name: 'a renewal in the same second as the fence does not count',
-    node: node({ ready: true }),
+    node: fencedNode({ ready: true }),
     renewedAt: '2026-11-23T10:00:05.500Z',
     want: false,
   },
   {
     name: 'a node renewing but not Ready yet waits',
-    node: node({ ready: false }),
+    node: fencedNode({ ready: false }),
     renewedAt: '2026-11-23T10:01:00Z',
     want: false,
   },
   {
     name: 'a node never seen renewing (the operator just started) is not released',
-    node: node({ ready: true }),
+    node: fencedNode({ ready: true }),
     want: false,
   },
   {
     name: 'a fence not yet recorded in status waits for the record',
-    node: node({ ready: true }),
+    node: fencedNode({ ready: true }),
     renewedAt: '2026-11-23T10:01:00Z',
     recorded: false,
     want: false,
   },
   {
     name: 'a taint another group added is left alone',
-    node: node({ ready: true, by: 'other/db' }),
+    node: fencedNode({ ready: true, by: 'other/db' }),
     renewedAt: '2026-11-23T10:01:00Z',
     want: false,
   },
   {
     name: 'a node whose taint is already gone needs nothing',
-    node: node({ ready: true, tainted: false }),
+    node: fencedNode({ ready: true, tainted: false }),
     renewedAt: '2026-11-23T10:01:00Z',
     want: false,
   },
