@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
+import type { StatefulVolumeSpec } from '../../../src/api/v1alpha1/types.generated.js';
 import {
   adoptionVerdict,
   claimNameOf,
@@ -10,12 +11,14 @@ import {
   selectedNodeAnnotation,
   type VolumeShape,
 } from '../../../src/controllers/statefulvolume/claim.js';
+import { statefulVolume } from '../../support/builders.js';
 
-function volume(spec: Partial<VolumeShape['spec']> = {}): VolumeShape {
-  return {
-    metadata: { name: 'pg-data', namespace: 'db', uid: 'uid-1' },
+/** Volume db/pg-data of 10Gi on class fast; `spec` replaces any of those. */
+function volume(spec: Partial<StatefulVolumeSpec> = {}): VolumeShape {
+  return statefulVolume('db', 'pg-data', {
+    metadata: { uid: 'uid-1' },
     spec: { size: '10Gi', storageClassName: 'fast', ...spec },
-  };
+  });
 }
 
 function claim(overrides: {

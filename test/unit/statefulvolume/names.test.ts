@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { desiredClaim, labels, type VolumeShape } from '../../../src/controllers/statefulvolume/claim.js';
 import { standbyClaimName } from '../../../src/controllers/statefulvolume/standbys.js';
+import { statefulVolume } from '../../support/builders.js';
 
 const dns1123Subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const labelValuePattern = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
@@ -124,10 +125,7 @@ test('standbys of claims of 1 to 253 characters never collide with the primary o
 });
 
 function volume(name: string, claimName?: string): VolumeShape {
-  return {
-    metadata: { name, namespace: 'ns', uid: 'uid-1' },
-    spec: { size: '1Gi', ...(claimName !== undefined ? { claimName } : {}) },
-  };
+  return statefulVolume('ns', name, { metadata: { uid: 'uid-1' }, spec: { claimName } });
 }
 
 const labelCases: { name: string; volume: string; zone: string; wantVolumeLabel?: string }[] = [
