@@ -10,13 +10,11 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   ApiextensionsV1Api,
-  AuthorizationV1Api,
   CoreV1Api,
   PatchStrategy,
   PolicyV1Api,
   RbacAuthorizationV1Api,
   setHeaderOptions,
-  type KubeConfig,
 } from '@kubernetes/client-node';
 import { ensureCrds, loadCrds } from '../../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig, testKubeconfigPath } from '../../support/kube.js';
@@ -25,10 +23,12 @@ import {
   allNamespacesAccess,
   describeAccess,
   chartDir,
+  deleteReleaseRbac,
   enforceRestricted,
   helm,
   ok,
   proveAccess,
+  reviewAccess,
   waitAvailable,
   watchedNamespaceAccess,
   wildcards,
@@ -45,20 +45,9 @@ async function install(t: TestContext, release: string, namespace: string, ...ar
     await helm(['uninstall', release, ...common]);
     // Namespaced objects go with the namespace; cluster-scoped ones must not outlive the test
     // even if the namespace went first and took helm's release record with it.
-    await deleteClusterRbac(kc, release);
+    await deleteReleaseRbac(kc, release);
   });
   ok(await helm(['install', release, chartDir, ...common, ...args]), `helm install ${release}`);
-}
-
-async function deleteClusterRbac(config: KubeConfig, release: string): Promise<void> {
-  const rbac = config.makeApiClient(RbacAuthorizationV1Api);
-  const labelSelector = `app.kubernetes.io/instance=${release}`;
-  await rbac.deleteCollectionClusterRoleBinding({ labelSelector }).catch(() => undefined);
-  await rbac.deleteCollectionClusterRole({ labelSelector }).catch(() => undefined);
-  // The node-lease Role lives in kube-node-lease, which outlives the test's namespace.
-  const nodeLeases = { namespace: 'kube-node-lease', labelSelector };
-  await rbac.deleteCollectionNamespacedRoleBinding(nodeLeases).catch(() => undefined);
-  await rbac.deleteCollectionNamespacedRole(nodeLeases).catch(() => undefined);
 }
 
 async function clusterRoleRules(release: string): Promise<Rule[]> {
@@ -111,21 +100,7 @@ async function podNodes(namespace: string, release: string): Promise<string[]> {
 
 /** Whether a person (a user name, no groups) may do it, as the API server's authorizer answers. */
 async function userAllowed(user: string, a: Access): Promise<boolean> {
-  const review = await kc.makeApiClient(AuthorizationV1Api).createSubjectAccessReview({
-    body: {
-      spec: {
-        user,
-        resourceAttributes: {
-          verb: a.verb,
-          resource: a.resource,
-          group: a.group ?? '',
-          ...(a.subresource ? { subresource: a.subresource } : {}),
-          ...(a.namespace ? { namespace: a.namespace } : {}),
-        },
-      },
-    },
-  });
-  return review.status?.allowed === true;
+  return reviewAccess(kc, { user }, a);
 }
 
 async function bindBuiltIn(namespace: string, role: 'view' | 'edit', user: string): Promise<void> {

@@ -15,6 +15,7 @@ import {
   allNamespacesAccess,
   kubectl,
   manifests,
+  metricsOnlyPolicySpec,
   ok,
   one,
   only,
@@ -185,22 +186,13 @@ test('config/network-policy and config/prometheus render: metrics from labelled 
     manifests(ok(await kubectl(['kustomize', join(repoRoot, 'config', 'network-policy')]), 'kustomize')),
     'NetworkPolicy',
   );
-  assert.deepEqual(policy.spec, {
-    podSelector: {
-      matchLabels: {
-        'app.kubernetes.io/name': 'stateful-volume-operator',
-        'app.kubernetes.io/component': 'manager',
-      },
-    },
-    policyTypes: ['Ingress'],
-    ingress: [
-      {
-        from: [{ namespaceSelector: { matchLabels: { metrics: 'enabled' } } }],
-        ports: [{ port: 'metrics', protocol: 'TCP' }],
-      },
-      { ports: [{ port: 'health', protocol: 'TCP' }] },
-    ],
-  });
+  assert.deepEqual(
+    policy.spec,
+    metricsOnlyPolicySpec({
+      'app.kubernetes.io/name': 'stateful-volume-operator',
+      'app.kubernetes.io/component': 'manager',
+    }),
+  );
   const monitor = one(
     manifests(ok(await kubectl(['kustomize', join(repoRoot, 'config', 'prometheus')]), 'kustomize')),
     'ServiceMonitor',

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { RbacAuthorizationV1Api, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type {
   FailoverGroup,
   StatefulVolume,
@@ -21,7 +21,7 @@ import { createTestNamespace, loadTestKubeConfig, testKubeconfigPath } from '../
 import { tokenIdentity } from '../../support/identity.js';
 import { metricValue, testClient, testName } from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
-import { chartDir, helm, kubectl, ok, repoRoot } from './tools.js';
+import { chartDir, deleteReleaseRbac, helm, kubectl, ok, repoRoot } from './tools.js';
 import { scrapeMetrics } from '../../support/metrics.js';
 import { freePort } from '../../support/operator-process.js';
 
@@ -30,14 +30,7 @@ const kc = loadTestKubeConfig();
 async function uninstallOnExit(t: TestContext, release: string, namespace: string): Promise<void> {
   t.after(async () => {
     await helm(['uninstall', release, '--kubeconfig', testKubeconfigPath(), '--namespace', namespace]);
-    const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
-    const labelSelector = `app.kubernetes.io/instance=${release}`;
-    await rbac.deleteCollectionClusterRoleBinding({ labelSelector }).catch(() => undefined);
-    await rbac.deleteCollectionClusterRole({ labelSelector }).catch(() => undefined);
-    // The node-lease Role lives in kube-node-lease, which outlives the test's namespace.
-    const nodeLeases = { namespace: 'kube-node-lease', labelSelector };
-    await rbac.deleteCollectionNamespacedRoleBinding(nodeLeases).catch(() => undefined);
-    await rbac.deleteCollectionNamespacedRole(nodeLeases).catch(() => undefined);
+    await deleteReleaseRbac(kc, release);
   });
   return Promise.resolve();
 }

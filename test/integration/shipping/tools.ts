@@ -8,6 +8,7 @@ import {
   AuthorizationV1Api,
   CoreV1Api,
   PatchStrategy,
+  RbacAuthorizationV1Api,
   setHeaderOptions,
   type KubeConfig,
 } from '@kubernetes/client-node';
@@ -209,13 +210,28 @@ export async function allowed(
   sa: { namespace: string; name: string },
   a: Access,
 ): Promise<boolean> {
+  return reviewAccess(
+    kc,
+    {
+      user: `system:serviceaccount:${sa.namespace}:${sa.name}`,
+      groups: ['system:serviceaccounts', `system:serviceaccounts:${sa.namespace}`, 'system:authenticated'],
+    },
+    a,
+  );
+}
+
+/** Whether the user, in those groups, may do it, as the API server's authorizer answers. */
+export async function reviewAccess(
+  kc: KubeConfig,
+  subject: { user: string; groups?: string[] },
+  a: Access,
+): Promise<boolean> {
   const review = await kc.makeApiClient(AuthorizationV1Api).createSubjectAccessReview({
     body: {
       apiVersion: 'authorization.k8s.io/v1',
       kind: 'SubjectAccessReview',
       spec: {
-        user: `system:serviceaccount:${sa.namespace}:${sa.name}`,
-        groups: ['system:serviceaccounts', `system:serviceaccounts:${sa.namespace}`, 'system:authenticated'],
+        ...subject,
         resourceAttributes: {
           verb: a.verb,
           resource: a.resource,
@@ -227,6 +243,37 @@ export async function allowed(
     },
   });
   return review.status?.allowed === true;
+}
+
+/** Removes the cluster-wide RBAC of a Helm release, which deleting its namespace leaves behind. */
+export async function deleteReleaseRbac(kc: KubeConfig, release: string): Promise<void> {
+  const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
+  const labelSelector = `app.kubernetes.io/instance=${release}`;
+  await rbac.deleteCollectionClusterRoleBinding({ labelSelector }).catch(() => undefined);
+  await rbac.deleteCollectionClusterRole({ labelSelector }).catch(() => undefined);
+  // The node-lease Role lives in kube-node-lease, which outlives the test's namespace.
+  const nodeLeases = { namespace: 'kube-node-lease', labelSelector };
+  await rbac.deleteCollectionNamespacedRoleBinding(nodeLeases).catch(() => undefined);
+  await rbac.deleteCollectionNamespacedRole(nodeLeases).catch(() => undefined);
+}
+
+/**
+ * The NetworkPolicy the chart and config/network-policy ship, for pods of
+ * those labels: metrics only from namespaces labelled metrics=enabled, the
+ * health probes from anywhere, nothing else.
+ */
+export function metricsOnlyPolicySpec(podLabels: Record<string, string>): Record<string, unknown> {
+  return {
+    podSelector: { matchLabels: podLabels },
+    policyTypes: ['Ingress'],
+    ingress: [
+      {
+        from: [{ namespaceSelector: { matchLabels: { metrics: 'enabled' } } }],
+        ports: [{ port: 'metrics', protocol: 'TCP' }],
+      },
+      { ports: [{ port: 'health', protocol: 'TCP' }] },
+    ],
+  };
 }
 
 /** The accesses of `checks` whose answer differs from `expected`. */
