@@ -21,7 +21,7 @@ import { parseConfig, type OperatorConfig } from '../../src/config.js';
 import { createClaim, immediateStorageClassName } from '../support/claims.js';
 import { ensureCrds } from '../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../support/kube.js';
-import { metricValue, startTestManager, testClient } from '../support/operator.js';
+import { metricValue, startTestManager, clientFor } from '../support/operator.js';
 import { eventually } from '../support/wait.js';
 
 interface WithStatus extends KubeObject {
@@ -172,10 +172,7 @@ test('every object of the bad-input corpus gets a condition and a Warning Event,
       registerControllers(mgr, config);
     },
   });
-  const client = testClient();
-  t.after(() => {
-    client.close();
-  });
+  const client = clientFor(t);
   // The specs as stored, API server defaults included: the operator must leave them so.
   const stored: WithStatus['spec'][] = [];
   for (const [i, c] of cases.entries()) {

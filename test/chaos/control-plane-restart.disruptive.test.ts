@@ -8,7 +8,7 @@ import { coreTypes } from '../../src/kube/resource.js';
 import { registerMirror, sourceLabel, type ConfigMap } from '../integration/runtime/mirror-controller.js';
 import { requireOwnCluster, restartApiServer, restartEtcd } from '../support/control.js';
 import { createTestNamespace } from '../support/kube.js';
-import { startFixtureManager, testClient } from '../support/operator.js';
+import { startFixtureManager, clientFor } from '../support/operator.js';
 import { eventually } from '../support/wait.js';
 
 test('the operator converges through an etcd restart and an API server restart mid-rollout', async (t) => {
@@ -20,10 +20,7 @@ test('the operator converges through an etcd restart and an API server restart m
       registerMirror(mgr, { concurrency: 4 });
     },
   });
-  const client = testClient();
-  t.after(() => {
-    client.close();
-  });
+  const client = clientFor(t);
   const made = new Set<string>();
   const producing = { on: true };
   // Creates keep being attempted during the outages; only the ones the server accepted count.

@@ -37,7 +37,7 @@ import {
 import { ensureCrds } from '../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../support/kube.js';
 import { scrapeMetrics } from '../support/metrics.js';
-import { metricValue, testClient } from '../support/operator.js';
+import { metricValue, clientFor } from '../support/operator.js';
 import {
   echoProblems,
   startOperator,
@@ -89,10 +89,7 @@ async function bed(t: TestContext, prefix: string, args: string[]): Promise<Bed>
     async () => (await dbVolumeAttachments(kc, ns)).attached.includes(node),
     { timeoutMs: 120_000 },
   );
-  const client = testClient();
-  t.after(() => {
-    client.close();
-  });
+  const client = clientFor(t);
   await client.create<FailoverGroup>(failoverGroupType, failoverGroupFor(ns, 5));
   const read = (): Promise<FailoverGroup> => client.get<FailoverGroup>(failoverGroupType, ns, 'db');
   await eventually('the group Healthy', async () => (await read()).status?.phase === 'Healthy', {

@@ -13,7 +13,7 @@ import { sourceLabel, type ConfigMap } from '../integration/runtime/mirror-contr
 import { auditedWrites } from '../support/audit.js';
 import { clusterRunDir, requireOwnCluster } from '../support/control.js';
 import { createTestNamespace } from '../support/kube.js';
-import { metricValue, testClient, testName } from '../support/operator.js';
+import { metricValue, clientFor, testName } from '../support/operator.js';
 import { scrapeMetrics } from '../support/metrics.js';
 import {
   echoProblems,
@@ -70,10 +70,7 @@ test('a leader frozen past its lease writes nothing when it wakes up', async (t)
     },
     { timeoutMs: 60_000, intervalMs: 500 },
   );
-  const client = testClient();
-  t.after(() => {
-    client.close();
-  });
+  const client = clientFor(t);
   // Sources keep arriving through the whole test, so there is always work to write.
   let created = 0;
   const producing = { on: true };

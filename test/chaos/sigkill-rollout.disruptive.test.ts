@@ -50,7 +50,7 @@ import { immediateStorageClassName } from '../support/claims.js';
 import { clusterRunDir } from '../support/control.js';
 import { ensureCrds } from '../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../support/kube.js';
-import { metricValue, testClient, testName } from '../support/operator.js';
+import { metricValue, clientFor, testName } from '../support/operator.js';
 import { startOperator, stopOperator, waitReady, type OperatorProcess } from '../support/operator-process.js';
 import { scrapeMetrics } from '../support/metrics.js';
 import { eventually } from '../support/wait.js';
@@ -580,10 +580,7 @@ async function assertClaimWrites(ns: string, runDir: string): Promise<string> {
 test(`SIGKILL the operator ${String(killCount)} times during a ${String(volumeCount)}-volume rollout: it converges with 0 duplicate, 0 orphaned, 0 lost`, async (t) => {
   await ensureCrds(loadTestKubeConfig());
   const ns = await createTestNamespace(t, 'chaos-sigkill');
-  const client = testClient();
-  t.after(() => {
-    client.close();
-  });
+  const client = clientFor(t);
   t.diagnostic(
     `sizes: ${String(volumeCount)} StatefulVolumes (SVO_CHAOS_VOLUMES), ${String(killCount)} kills (SVO_CHAOS_KILLS), ` +
       `${String(Array.from({ length: volumeCount }, (_, i) => i).filter(onCsi).length)} of them on the real CSI driver (SVO_CHAOS_CSI_EVERY=${String(csiEvery)}); operator at ${String(operatorQps)} QPS`,

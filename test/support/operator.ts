@@ -10,7 +10,8 @@ import { Metrics } from '../../src/observability/metrics.js';
 import type { Clock } from '../../src/runtime/clock.js';
 import { Manager, type RunOutcome } from '../../src/runtime/manager.js';
 import { mintIdentity, type Role } from './identity.js';
-import { loadTestKubeConfig } from './kube.js';
+import { ensureCrds } from './crds.js';
+import { createTestNamespace, loadTestKubeConfig } from './kube.js';
 import { scrapeMetrics } from './metrics.js';
 
 export interface RunningManager {
@@ -35,6 +36,30 @@ export async function poke(client: KubeClient, type: ResourceType, ns: string, n
   await client.patch(type, ns, name, {
     metadata: { annotations: { 'test.stateful.dev/poke': String(Date.now()) } },
   });
+}
+
+/** A client of the test's own, closed when the test ends. */
+export function clientFor(t: TestContext): KubeClient {
+  const client = testClient();
+  t.after(() => {
+    client.close();
+  });
+  return client;
+}
+
+/**
+ * Where most controller tests start: the CRDs installed, a fresh namespace,
+ * the controllers `register` adds running on it, and a client.
+ */
+export async function operatorInNamespace(
+  t: TestContext,
+  prefix: string,
+  register: (mgr: Manager) => void,
+): Promise<{ ns: string; client: KubeClient; running: RunningManager }> {
+  await ensureCrds(loadTestKubeConfig());
+  const ns = await createTestNamespace(t, prefix);
+  const running = await startTestManager(t, { namespaces: [ns], register });
+  return { ns, client: clientFor(t), running };
 }
 
 export interface TestManagerOptions {

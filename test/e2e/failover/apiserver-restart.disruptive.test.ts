@@ -15,7 +15,7 @@ import { failoverGroupType } from '../../../src/controllers/failovergroup/types.
 import { requireOwnCluster, restartApiServer } from '../../support/control.js';
 import { ensureCrds } from '../../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
-import { startTestManager, testClient } from '../../support/operator.js';
+import { startTestManager, clientFor } from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
 import { failoverGroupFor } from '../../support/workload.js';
 
@@ -57,10 +57,7 @@ test('an API server restart longer than detectionSeconds fences nothing and move
     },
     { timeoutMs: 60_000 },
   );
-  const client = testClient();
-  t.after(() => {
-    client.close();
-  });
+  const client = clientFor(t);
   await client.create<FailoverGroup>(failoverGroupType, failoverGroupFor(ns, 5, {}, 'web'));
   const read = (): Promise<FailoverGroup> => client.get<FailoverGroup>(failoverGroupType, ns, 'web');
   await eventually('the group Healthy', async () => (await read()).status?.phase === 'Healthy');

@@ -22,7 +22,7 @@ import {
 import { ensureCrds } from '../../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
 import type { KubeClient } from '../../../src/kube/client.js';
-import { metricValue, startTestManager, testClient, type RunningManager } from '../../support/operator.js';
+import { metricValue, startTestManager, clientFor, type RunningManager } from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
 import {
   createDbStatefulSet,
@@ -64,10 +64,7 @@ async function groupOverDb(
   const first = await eventually('db-0 Running', () => runningDbPod(core, ns), { timeoutMs: 120_000 });
   const node = first.spec?.nodeName ?? '';
   t.after(() => restoreTestNode(node));
-  const client = testClient();
-  t.after(() => {
-    client.close();
-  });
+  const client = clientFor(t);
   await client.create<FailoverGroup>(failoverGroupType, failoverGroupFor(ns, 5, spec));
   const read = (): Promise<FailoverGroup> => client.get<FailoverGroup>(failoverGroupType, ns, 'db');
   return { kc, core, ns, node, client, running, read };

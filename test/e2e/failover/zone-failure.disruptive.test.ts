@@ -29,7 +29,7 @@ import { storageClassName } from '../../support/claims.js';
 import { nodesOfZone, requireOwnCluster, restoreTestZone, shutDownTestZone } from '../../support/control.js';
 import { ensureCrds } from '../../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
-import { startTestManager, testClient } from '../../support/operator.js';
+import { startTestManager, clientFor } from '../../support/operator.js';
 import { readChecksum, writeRandomBytes } from '../../support/volumes.js';
 import { eventually } from '../../support/wait.js';
 import { createDbStatefulSet, failoverGroupFor, runningDbPod, zoneOfNode } from '../../support/workload.js';
@@ -116,10 +116,7 @@ async function setup(
       registerFailoverGroup(mgr, { concurrency: 2 });
     },
   });
-  const client = testClient();
-  t.after(() => {
-    client.close();
-  });
+  const client = clientFor(t);
   await client.create<StatefulVolume>(statefulVolumeType, {
     apiVersion: 'storage.stateful.dev/v1alpha1',
     kind: 'StatefulVolume',

@@ -12,7 +12,7 @@ import { storageClassName } from '../../support/claims.js';
 import { statefulVolume } from '../../support/builders.js';
 import { ensureCrds } from '../../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
-import { startTestManager, testClient } from '../../support/operator.js';
+import { startTestManager, clientFor } from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
 import { createDbStatefulSet } from '../../support/workload.js';
 
@@ -58,10 +58,7 @@ test('a StatefulSet whose pods mount StatefulVolume claims runs each pod in its 
       registerStatefulVolume(mgr, { concurrency: 2 });
     },
   });
-  const client = testClient();
-  t.after(() => {
-    client.close();
-  });
+  const client = clientFor(t);
   for (const [name, zone] of Object.entries(zoneOf)) {
     await client.create<StatefulVolume>(
       statefulVolumeType,

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { coreTypes } from '../../../src/kube/resource.js';
 import { requireOwnCluster, restartApiServer } from '../../support/control.js';
 import { createTestNamespace } from '../../support/kube.js';
-import { metricValue, startFixtureManager, testClient } from '../../support/operator.js';
+import { metricValue, startFixtureManager, clientFor } from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
 import { registerMirror, type ConfigMap } from './mirror-controller.js';
 import { createSources, mirrorCount } from './mirror-sources.js';
@@ -28,10 +28,7 @@ test('informers survive an API server restart and no change made around it is lo
   // still backing off: only a resume from the old resourceVersion (or a
   // relist) delivers these.
   await createSources(ns, 'after', 50);
-  const client = testClient();
-  t.after(() => {
-    client.close();
-  });
+  const client = clientFor(t);
   await client.patch(coreTypes.configMap, ns, 'before-3', { data: { value: 'changed' } });
 
   await eventually('100 mirrors after the restart', async () => (await mirrorCount(ns)) === 100, {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { coreTypes } from '../../../src/kube/resource.js';
 import { createTestNamespace } from '../../support/kube.js';
-import { metricValue, startFixtureManager, testClient } from '../../support/operator.js';
+import { metricValue, startFixtureManager, clientFor } from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
 import { registerMirror, sourceConfigMap, type ConfigMap } from './mirror-controller.js';
 
@@ -16,10 +16,7 @@ test('cache_objects counts what the cache holds and watch_events_total what it r
       registerMirror(mgr, { concurrency: 2 });
     },
   });
-  const client = testClient();
-  t.after(() => {
-    client.close();
-  });
+  const client = clientFor(t);
   // The manager is returned once its endpoints listen, before its first list:
   // a ConfigMap created before that list ends arrives in it, not by the watch.
   await eventually('the first list of every informer', () => Promise.resolve(running.mgr.cache.hasSynced), {

@@ -7,7 +7,7 @@ import { coreTypes } from '../../../src/kube/resource.js';
 import { auditedWrites } from '../../support/audit.js';
 import { clusterRunDir } from '../../support/control.js';
 import { createTestNamespace } from '../../support/kube.js';
-import { metricValue, startFixtureManager, testClient } from '../../support/operator.js';
+import { metricValue, startFixtureManager, clientFor, testClient } from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
 import { mirrorName, registerMirror, sourceConfigMap, type ConfigMap } from './mirror-controller.js';
 
@@ -37,10 +37,7 @@ test('a controller on the runtime converges 1,000 objects and reports it in its 
   const started = performance.now();
   await createSources(ns, names);
 
-  const client = testClient();
-  t.after(() => {
-    client.close();
-  });
+  const client = clientFor(t);
   await eventually(
     `${count} mirrors`,
     async () => {

@@ -6,7 +6,7 @@ import { test, type TestContext } from 'node:test';
 import { coreTypes } from '../../../src/kube/resource.js';
 import type { KubeObject } from '../../../src/kube/wire.js';
 import { createTestNamespace } from '../../support/kube.js';
-import { metricValue, testClient, testName } from '../../support/operator.js';
+import { metricValue, clientFor, testName } from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
 import { createSources, mirrorCount } from './mirror-sources.js';
 import { scrapeMetrics } from '../../support/metrics.js';
@@ -95,10 +95,7 @@ test('with two processes only the leader reconciles, and the standby takes over 
 
   const stoppedAt = performance.now();
   assert.equal((await stopOperator(standby, 'SIGTERM')).code, 0, 'a SIGTERMed leader drains and exits 0');
-  const client = testClient();
-  t.after(() => {
-    client.close();
-  });
+  const client = clientFor(t);
   const released = await client.get<Lease>(coreTypes.lease, ns, 'mirror');
   assert.equal(released.spec?.holderIdentity ?? '', '', 'the lease was released on the way out');
   t.diagnostic(`graceful stop took ${String(Math.round(performance.now() - stoppedAt))} ms`);

@@ -14,9 +14,8 @@ import { coreTypes } from '../../../src/kube/resource.js';
 import type { KubeObject, Stored } from '../../../src/kube/wire.js';
 import { createClaim, immediateStorageClassName } from '../../support/claims.js';
 import { statefulVolume } from '../../support/builders.js';
-import { ensureCrds } from '../../support/crds.js';
-import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
-import { metricValue, startTestManager, testClient, type RunningManager } from '../../support/operator.js';
+import { loadTestKubeConfig } from '../../support/kube.js';
+import { metricValue, operatorInNamespace, type RunningManager } from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
 
 type Claim = Stored<V1PersistentVolumeClaim>;
@@ -24,24 +23,13 @@ type Claim = Stored<V1PersistentVolumeClaim>;
 /** Volumes as an Argo CD application tracks them; the claims must not take that label on. */
 const trackedByArgo = { metadata: { labels: { 'argocd.argoproj.io/instance': 'app' } } };
 
-async function setup(
+function setup(
   t: TestContext,
   prefix: string,
 ): Promise<{ ns: string; client: KubeClient; running: RunningManager }> {
-  const kc = loadTestKubeConfig();
-  await ensureCrds(kc);
-  const ns = await createTestNamespace(t, prefix);
-  const running = await startTestManager(t, {
-    namespaces: [ns],
-    register: (mgr) => {
-      registerStatefulVolume(mgr, { concurrency: 2 });
-    },
+  return operatorInNamespace(t, prefix, (mgr) => {
+    registerStatefulVolume(mgr, { concurrency: 2 });
   });
-  const client = testClient();
-  t.after(() => {
-    client.close();
-  });
-  return { ns, client, running };
 }
 
 function conditionOf(vol: StatefulVolume, type: string): { status: string; reason: string } | undefined {

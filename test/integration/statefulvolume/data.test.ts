@@ -21,9 +21,8 @@ import {
   zoneOfVolume,
 } from '../../support/claims.js';
 import { statefulVolume, volumeBackup } from '../../support/builders.js';
-import { ensureCrds } from '../../support/crds.js';
-import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
-import { startTestManager, testClient } from '../../support/operator.js';
+import { loadTestKubeConfig } from '../../support/kube.js';
+import { operatorInNamespace } from '../../support/operator.js';
 import { readChecksum, writeRandomBytes } from '../../support/volumes.js';
 import { eventually } from '../../support/wait.js';
 
@@ -31,21 +30,11 @@ const MiB = 1024 * 1024;
 type Claim = Stored<V1PersistentVolumeClaim>;
 type Event = KubeObject & { reason?: string; type?: string; involvedObject?: { name?: string } };
 
-async function setup(t: TestContext, prefix: string): Promise<{ ns: string; client: KubeClient }> {
-  await ensureCrds(loadTestKubeConfig());
-  const ns = await createTestNamespace(t, prefix);
-  await startTestManager(t, {
-    namespaces: [ns],
-    register: (mgr) => {
-      registerStatefulVolume(mgr, { concurrency: 2 });
-      registerVolumeBackup(mgr, { concurrency: 2 });
-    },
+function setup(t: TestContext, prefix: string): Promise<{ ns: string; client: KubeClient }> {
+  return operatorInNamespace(t, prefix, (mgr) => {
+    registerStatefulVolume(mgr, { concurrency: 2 });
+    registerVolumeBackup(mgr, { concurrency: 2 });
   });
-  const client = testClient();
-  t.after(() => {
-    client.close();
-  });
-  return { ns, client };
 }
 
 function condition(v: StatefulVolume, type: string): { status: string; reason: string } | undefined {

@@ -17,7 +17,7 @@ import type { KubeObject, Stored } from '../../../src/kube/wire.js';
 import { statefulVolume } from '../../support/builders.js';
 import { ensureCrds } from '../../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
-import { startTestManager, testClient } from '../../support/operator.js';
+import { startTestManager, clientFor } from '../../support/operator.js';
 import { promotingGroup, promotionRecordFrom } from '../../support/promotion.js';
 import { readChecksum, writeRandomBytes } from '../../support/volumes.js';
 import { eventually } from '../../support/wait.js';
@@ -80,10 +80,7 @@ async function setup(t: TestContext): Promise<Bed> {
       registerStatefulVolume(mgr, { concurrency: 2 });
     },
   });
-  const client = testClient();
-  t.after(() => {
-    client.close();
-  });
+  const client = clientFor(t);
   const v = await boundVolume(client, victimNs, 'secrets');
   const sha = await writeRandomBytes(kc, victimNs, 'secrets', 2 * MiB);
   const a = await boundVolume(client, attackerNs, 'data');

@@ -17,7 +17,7 @@ import type { KubeObject, Stored } from '../../../src/kube/wire.js';
 import { statefulVolume } from '../../support/builders.js';
 import { ensureCrds } from '../../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
-import { startTestManager, testClient } from '../../support/operator.js';
+import { startTestManager, clientFor } from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
 
 type Claim = Stored<V1PersistentVolumeClaim>;
@@ -53,10 +53,7 @@ async function oddZones(t: TestContext, client: KubeClient, key: string): Promis
 async function setup(t: TestContext): Promise<{ ns: string; client: KubeClient; key: string }> {
   await ensureCrds(loadTestKubeConfig());
   const ns = await createTestNamespace(t, 'sv-names');
-  const client = testClient();
-  t.after(() => {
-    client.close();
-  });
+  const client = clientFor(t);
   const key = `names.test.stateful.dev/${ns}`;
   await oddZones(t, client, key);
   await startTestManager(t, {

@@ -13,9 +13,8 @@ import { coreTypes } from '../../../src/kube/resource.js';
 import type { KubeObject } from '../../../src/kube/wire.js';
 import { createPodOn, storageClassName } from '../../support/claims.js';
 import { statefulVolume } from '../../support/builders.js';
-import { ensureCrds } from '../../support/crds.js';
-import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
-import { startTestManager, testClient } from '../../support/operator.js';
+import { loadTestKubeConfig } from '../../support/kube.js';
+import { operatorInNamespace } from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
 
 type Event = KubeObject & {
@@ -26,21 +25,10 @@ type Event = KubeObject & {
   involvedObject?: { kind?: string; name?: string };
 };
 
-async function setup(t: TestContext, prefix: string): Promise<{ ns: string; client: KubeClient }> {
-  const kc = loadTestKubeConfig();
-  await ensureCrds(kc);
-  const ns = await createTestNamespace(t, prefix);
-  await startTestManager(t, {
-    namespaces: [ns],
-    register: (mgr) => {
-      registerStatefulVolume(mgr, { concurrency: 2 });
-    },
+function setup(t: TestContext, prefix: string): Promise<{ ns: string; client: KubeClient }> {
+  return operatorInNamespace(t, prefix, (mgr) => {
+    registerStatefulVolume(mgr, { concurrency: 2 });
   });
-  const client = testClient();
-  t.after(() => {
-    client.close();
-  });
-  return { ns, client };
 }
 
 function readyOf(vol: StatefulVolume): { status: string; reason: string; message?: string } | undefined {

@@ -17,7 +17,7 @@ import { storageClassName } from '../../support/claims.js';
 import { statefulVolume } from '../../support/builders.js';
 import { ensureCrds } from '../../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
-import { startTestManager, testClient } from '../../support/operator.js';
+import { startTestManager, clientFor } from '../../support/operator.js';
 import { promotingGroup, promotionRecordFrom } from '../../support/promotion.js';
 import { readChecksum, writeRandomBytes } from '../../support/volumes.js';
 import { eventually } from '../../support/wait.js';
@@ -37,10 +37,7 @@ test('a FailoverGroup deleted right after recording a promotion is held until th
       registerFailoverGroup(mgr, { concurrency: 2 });
     },
   });
-  const client = testClient();
-  t.after(() => {
-    client.close();
-  });
+  const client = clientFor(t);
   await client.create<StatefulVolume>(
     statefulVolumeType,
     statefulVolume(ns, 'data', {

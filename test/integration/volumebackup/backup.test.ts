@@ -32,7 +32,7 @@ import {
 import { statefulVolume, volumeBackup, volumeBackupPolicy } from '../../support/builders.js';
 import { ensureCrds } from '../../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
-import { startTestManager, testClient, type RunningManager } from '../../support/operator.js';
+import { startTestManager, clientFor, type RunningManager } from '../../support/operator.js';
 import { readChecksum, writeRandomBytes } from '../../support/volumes.js';
 import { eventually } from '../../support/wait.js';
 
@@ -62,10 +62,7 @@ async function setup(
   await ensureCrds(loadTestKubeConfig());
   const ns = await createTestNamespace(t, prefix);
   if (opts.manager !== false) await startManager(t, ns);
-  const client = testClient();
-  t.after(() => {
-    client.close();
-  });
+  const client = clientFor(t);
   return { ns, client };
 }
 

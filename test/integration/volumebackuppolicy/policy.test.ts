@@ -35,7 +35,7 @@ import {
   metricValue,
   poke,
   startTestManager,
-  testClient,
+  clientFor,
   type RunningManager,
 } from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
@@ -55,10 +55,7 @@ type Event = KubeObject & { reason?: string; type?: string; message?: string };
 async function setup(t: TestContext, prefix: string): Promise<Env> {
   await ensureCrds(loadTestKubeConfig());
   const ns = await createTestNamespace(t, prefix);
-  const client = testClient();
-  t.after(() => {
-    client.close();
-  });
+  const client = clientFor(t);
   const clock = new ManualClock(new Date());
   const start = (): Promise<RunningManager> =>
     startTestManager(t, {

@@ -31,7 +31,7 @@ import { snapshotClassName } from '../../support/claims.js';
 import { clusterRunDir } from '../../support/control.js';
 import { ensureCrds } from '../../support/crds.js';
 import { createTestNamespace, loadTestKubeConfig } from '../../support/kube.js';
-import { poke, startTestManager, testClient } from '../../support/operator.js';
+import { poke, startTestManager, clientFor } from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
 
 const volumes = 5;
@@ -49,10 +49,7 @@ test('a scheduled run of five volumes writes each backup at most four times and 
   }
   await ensureCrds(loadTestKubeConfig());
   const ns = await createTestNamespace(t, 'vbp-writes');
-  const client = testClient();
-  t.after(() => {
-    client.close();
-  });
+  const client = clientFor(t);
   const tick = nextRun(hourly, new Date());
   const clock = new ManualClock(new Date(tick.getTime() - 60_000));
   await startTestManager(t, {
