@@ -12,11 +12,8 @@ import type {
 import { exportBackupMetrics } from '../../../src/controllers/volumebackup/metrics.js';
 import { registerVolumeBackupPolicy } from '../../../src/controllers/volumebackuppolicy/controller.js';
 import { backupName } from '../../../src/controllers/volumebackuppolicy/naming.js';
-import {
-  nextRun,
-  parseSchedule,
-  type ParsedSchedule,
-} from '../../../src/controllers/volumebackuppolicy/schedule.js';
+import { nextRun } from '../../../src/controllers/volumebackuppolicy/schedule.js';
+import { hourly } from '../../support/schedule.js';
 import {
   backupAnnotations,
   backupLabels,
@@ -41,7 +38,6 @@ import {
 import { eventually } from '../../support/wait.js';
 
 const HOUR = 3_600_000;
-const hourly = parseSchedule('0 * * * *', 'UTC') as ParsedSchedule;
 
 interface Env {
   ns: string;

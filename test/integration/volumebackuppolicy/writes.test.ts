@@ -14,11 +14,8 @@ import { registerStatefulVolume } from '../../../src/controllers/statefulvolume/
 import { statefulVolumeType } from '../../../src/controllers/statefulvolume/types.js';
 import { registerVolumeBackup } from '../../../src/controllers/volumebackup/controller.js';
 import { registerVolumeBackupPolicy } from '../../../src/controllers/volumebackuppolicy/controller.js';
-import {
-  nextRun,
-  parseSchedule,
-  type ParsedSchedule,
-} from '../../../src/controllers/volumebackuppolicy/schedule.js';
+import { nextRun } from '../../../src/controllers/volumebackuppolicy/schedule.js';
+import { hourly } from '../../support/schedule.js';
 import {
   backupAnnotations,
   volumeBackupPolicyType,
@@ -35,7 +32,6 @@ import { poke, startTestManager, clientFor } from '../../support/operator.js';
 import { eventually } from '../../support/wait.js';
 
 const volumes = 5;
-const hourly = parseSchedule('0 * * * *', 'UTC') as ParsedSchedule;
 
 function count(writes: readonly AuditedWrite[], resource: string, verb?: string): number {
   return writes.filter((w) => w.resource === resource && (verb === undefined || w.verb === verb)).length;

@@ -8,17 +8,7 @@ import {
   LATENESS_ALLOWANCE_SECONDS,
   maxBackupAgeSeconds,
 } from '../../../src/controllers/volumebackuppolicy/max-age.js';
-import {
-  isScheduleError,
-  parseSchedule,
-  type ParsedSchedule,
-} from '../../../src/controllers/volumebackuppolicy/schedule.js';
-
-function schedule(expression: string, timeZone = 'UTC'): ParsedSchedule {
-  const s = parseSchedule(expression, timeZone);
-  if (isScheduleError(s)) throw new Error(s.message);
-  return s;
-}
+import { schedule } from '../../support/schedule.js';
 
 interface Spec {
   schedule: string;

@@ -13,16 +13,10 @@ import {
   nextRun,
   parseSchedule,
   previousRun,
-  type ParsedSchedule,
   type ScheduleDecision,
   type ScheduleInput,
 } from '../../../src/controllers/volumebackuppolicy/schedule.js';
-
-function schedule(expression: string, timeZone = 'UTC'): ParsedSchedule {
-  const s = parseSchedule(expression, timeZone);
-  if (isScheduleError(s)) throw new Error(s.message);
-  return s;
-}
+import { schedule } from '../../support/schedule.js';
 
 const at = (iso: string): Date => new Date(iso);
 const iso = (d: Date): string => d.toISOString().replace(':00.000Z', 'Z');

@@ -2,18 +2,8 @@
 // a row are not, and a backup still within its grace is not late yet.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  isScheduleError,
-  parseSchedule,
-  type ParsedSchedule,
-} from '../../../src/controllers/volumebackuppolicy/schedule.js';
+import { schedule } from '../../support/schedule.js';
 import { isStale, staleThreshold } from '../../../src/controllers/volumebackuppolicy/stale.js';
-
-function schedule(expression: string, timeZone = 'UTC'): ParsedSchedule {
-  const s = parseSchedule(expression, timeZone);
-  if (isScheduleError(s)) throw new Error(s.message);
-  return s;
-}
 
 const at = (iso: string): Date => new Date(iso);
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readyCondition } from '../../../src/controllers/volumebackuppolicy/ready.js';
-import { parseSchedule, type ParsedSchedule } from '../../../src/controllers/volumebackuppolicy/schedule.js';
+import { hourly } from '../../support/schedule.js';
 import {
   computeStatus,
   newestSuccessfulRun,
@@ -12,7 +12,6 @@ import {
 } from '../../../src/controllers/volumebackuppolicy/status.js';
 import { backup, policy, volume } from './fixtures.js';
 
-const hourly = parseSchedule('0 * * * *', 'UTC') as ParsedSchedule;
 const run = '2024-01-02T10:00:00Z';
 const now = new Date('2024-01-02T10:30:00Z');
 

@@ -2,11 +2,9 @@
 // with the jitter window not counted as lateness.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseSchedule, type ParsedSchedule } from '../../../src/controllers/volumebackuppolicy/schedule.js';
+import { hourly } from '../../support/schedule.js';
 import { decideFor, skipMessage } from '../../../src/controllers/volumebackuppolicy/tick.js';
 import { policy } from './fixtures.js';
-
-const hourly = parseSchedule('0 * * * *', 'UTC') as ParsedSchedule;
 
 const cases: {
   name: string;
