@@ -26,7 +26,7 @@ interface Named {
 }
 
 /** How a promotion record names an object: by name and UID, so a replaced object of the same name does not match. */
-export function identity(o: Named): { name: string; uid: string } {
+function identity(o: Named): { name: string; uid: string } {
   return { name: o.metadata.name ?? '', uid: o.metadata.uid ?? '' };
 }
 
