@@ -19,6 +19,7 @@ import {
 import {
   chartDir,
   helm,
+  lintChart,
   manifests,
   metricsOnlyPolicySpec,
   ok,
@@ -58,34 +59,18 @@ function named(docs: readonly Manifest[], kind: string, name: string): Manifest 
 }
 
 test('helm lint --strict passes with the default values and with watched namespaces', async () => {
-  ok(await helm(['lint', '--strict', chartDir]), 'helm lint');
-  ok(await helm(['lint', '--strict', chartDir, '--set', 'watchNamespaces={team-a,team-b}']), 'helm lint');
-  const off =
-    'crds.enabled=false,podDisruptionBudget.enabled=false,rbac.aggregateToDefaultRoles=false,topologySpreadConstraints=null';
-  ok(await helm(['lint', '--strict', chartDir, '--set', off]), 'helm lint');
-  ok(
-    await helm([
-      'lint',
-      '--strict',
-      chartDir,
-      '--set',
-      'crds.keep=false,podDisruptionBudget.minAvailable=1,podDisruptionBudget.maxUnavailable=null',
-    ]),
-    'helm lint',
+  await lintChart();
+  await lintChart('watchNamespaces={team-a,team-b}');
+  await lintChart(
+    'crds.enabled=false,podDisruptionBudget.enabled=false,rbac.aggregateToDefaultRoles=false,topologySpreadConstraints=null',
   );
-  const metrics =
-    'metrics.certSecret=svo-metrics-cert,metrics.serviceMonitor.enabled=true,networkPolicy.enabled=false';
-  ok(await helm(['lint', '--strict', chartDir, '--set', metrics]), 'helm lint');
-  ok(
-    await helm([
-      'lint',
-      '--strict',
-      chartDir,
-      '--set',
-      'metrics.secure=false,metrics.serviceMonitor.enabled=true',
-    ]),
-    'helm lint',
+  await lintChart(
+    'crds.keep=false,podDisruptionBudget.minAvailable=1,podDisruptionBudget.maxUnavailable=null',
   );
+  await lintChart(
+    'metrics.certSecret=svo-metrics-cert,metrics.serviceMonitor.enabled=true,networkPolicy.enabled=false',
+  );
+  await lintChart('metrics.secure=false,metrics.serviceMonitor.enabled=true');
 });
 
 test('the shipping files are generated and current: config/rbac, the chart rules and CRDs', async () => {

@@ -77,6 +77,14 @@ export async function helm(args: readonly string[], opts: RunOptions = {}): Prom
   return run(await binaryPath('helm'), args, { ...opts, env });
 }
 
+/** `helm lint --strict` of the chart passes, with those values set (a --set list) if given. */
+export async function lintChart(values?: string): Promise<void> {
+  ok(
+    await helm(['lint', '--strict', chartDir, ...(values !== undefined ? ['--set', values] : [])]),
+    'helm lint',
+  );
+}
+
 export async function kubectl(args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   return run(await binaryPath('kubectl'), args, opts);
 }
