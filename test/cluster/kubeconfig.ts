@@ -1,7 +1,7 @@
 // Kubeconfig files and a tiny HTTPS client for health checks, without kubectl.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
-import { request as httpRequest } from 'node:http';
+import { request, type RequestOptions } from 'node:https';
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import yaml from 'js-yaml';
 import type { ClientCert } from './pki.js';
 
@@ -37,15 +37,21 @@ export function tlsClientFor(caCert: string, client: ClientCert): TlsClient {
   };
 }
 
-/** GET over HTTPS with the given client identity; resolves with status and body, never rejects on HTTP codes. */
-export function httpsGet(
+type Send = (
   url: string,
-  tls: TlsClient | 'insecure',
-  timeoutMs = 5000,
+  options: RequestOptions,
+  onResponse: (res: IncomingMessage) => void,
+) => ClientRequest;
+
+/** GET with `send` (http or https); resolves with status and body, never rejects on HTTP codes. */
+function get(
+  send: Send,
+  url: string,
+  options: RequestOptions,
+  timeoutMs: number,
 ): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const options = tls === 'insecure' ? { rejectUnauthorized: false } : { ...tls };
-    const req = request(url, { ...options, timeout: timeoutMs }, (res) => {
+    const req = send(url, { ...options, timeout: timeoutMs }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
@@ -61,20 +67,15 @@ export function httpsGet(
   });
 }
 
+/** GET over HTTPS with the given client identity; resolves with status and body, never rejects on HTTP codes. */
+export function httpsGet(
+  url: string,
+  tls: TlsClient | 'insecure',
+  timeoutMs = 5000,
+): Promise<{ status: number; body: string }> {
+  return get(request, url, tls === 'insecure' ? { rejectUnauthorized: false } : { ...tls }, timeoutMs);
+}
+
 export function httpGet(url: string, timeoutMs = 5000): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        body += chunk;
-      });
-      res.on('end', () => {
-        resolve({ status: res.statusCode ?? 0, body });
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error(`timeout after ${timeoutMs} ms: ${url}`)));
-    req.on('error', reject);
-    req.end();
-  });
+  return get(httpRequest, url, {}, timeoutMs);
 }
