@@ -11,7 +11,7 @@ import type {
 } from '@kubernetes/client-node';
 import { coreTypes } from '../../kube/resource.js';
 import type { Stored } from '../../kube/wire.js';
-import type { Cache } from '../../runtime/cache.js';
+import type { CacheReader } from '../../runtime/capabilities.js';
 import type { Pod } from './workload.js';
 
 /** What the answer reads; the cache in the controller, plain maps in tests. */
@@ -61,7 +61,7 @@ export function volumesAttached(lookup: AttachmentLookup, pods: readonly Pod[]):
   });
 }
 
-export function cacheLookup(cache: Cache): AttachmentLookup {
+export function cacheLookup(cache: CacheReader): AttachmentLookup {
   return {
     claim: (ns, name) => cache.get(coreTypes.persistentVolumeClaim, ns, name),
     volume: (name) => cache.get(coreTypes.persistentVolume, undefined, name),

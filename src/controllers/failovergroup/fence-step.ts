@@ -4,7 +4,7 @@
 import type { FailoverGroup, FailoverRecord, FencedNode } from '../../api/v1alpha1/types.generated.js';
 import { objectKey } from '../../kube/wire.js';
 import { rfc3339 } from '../../runtime/clock.js';
-import type { Manager } from '../../runtime/manager.js';
+import type { ApiWriter, CacheReader, Recorder } from '../../runtime/capabilities.js';
 import { fencingConsent, type FencingPolicy, type FencingRefusalReason } from './consent.js';
 import { detachVolumes, evictPods, isFencedBy, taintNode } from './fence.js';
 import { nodesToFence, type NodeVerdict } from './health.js';
@@ -52,7 +52,7 @@ function failoverRecord(v: FailedNode, now: Date): FailoverRecord {
 
 /** Action Notify: a Warning for each node that failed since the last pass, nothing fenced. */
 function notify(
-  mgr: Manager,
+  deps: { recorder: Recorder },
   fg: FailoverGroup,
   failed: readonly FailedNode[],
   notices: FailureNotices,
@@ -62,11 +62,11 @@ function notify(
     group,
     failed.map((v) => v.name),
   ))
-    mgr.recorder.warning(fg, 'NodeFailed', `node ${name} failed; action is Notify, so nothing was fenced`);
+    deps.recorder.warning(fg, 'NodeFailed', `node ${name} failed; action is Notify, so nothing was fenced`);
 }
 
 export async function fenceFailedNodes(
-  mgr: Manager,
+  deps: { client: ApiWriter; cache: CacheReader; recorder: Recorder },
   fg: FailoverGroup,
   view: GroupView,
   now: Date,
@@ -79,7 +79,7 @@ export async function fenceFailedNodes(
     (v): v is FailedNode => v.state === 'Failed',
   );
   if (fg.spec.nodeFailure?.action === 'Notify') {
-    notify(mgr, fg, failed, fencing.notices);
+    notify(deps, fg, failed, fencing.notices);
     return out;
   }
   for (const verdict of failed) {
@@ -98,14 +98,14 @@ export async function fenceFailedNodes(
       out.refused?.push({ node: verdict.name, reason: consent.reason, message: consent.message });
       continue;
     }
-    await taintNode(mgr.client, node, owner);
+    await taintNode(deps.client, node, owner);
     const onNode = view.pods.filter((p) => p.spec?.nodeName === verdict.name);
-    const evicted = await evictPods(mgr.client, onNode);
-    const detached = await detachVolumes(mgr.client, mgr.cache, verdict.name, onNode);
+    const evicted = await evictPods(deps.client, onNode);
+    const detached = await detachVolumes(deps.client, deps.cache, verdict.name, onNode);
     if (already.has(verdict.name)) continue;
     out.fenced.push(fencedNode(verdict, now));
     out.started.push(failoverRecord(verdict, now));
-    mgr.recorder.warning(
+    deps.recorder.warning(
       fg,
       'NodeFenced',
       `node ${verdict.name} failed (${consent.evidence}): tainted out-of-service, ` +

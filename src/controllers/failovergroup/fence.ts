@@ -2,10 +2,9 @@
 // limited to what the group owns: its pods on that node and the attachments
 // of their volumes; the node itself only gets (and loses) our taint.
 import type { V1PersistentVolumeClaim, V1Taint, V1VolumeAttachment } from '@kubernetes/client-node';
-import type { KubeClient } from '../../kube/client.js';
 import { coreTypes } from '../../kube/resource.js';
 import type { Stored, Wire } from '../../kube/wire.js';
-import type { Cache } from '../../runtime/cache.js';
+import type { ApiWriter, CacheReader } from '../../runtime/capabilities.js';
 import type { NodeView } from '../../runtime/projections.js';
 import { cacheLookup, type AttachmentLookup } from './attached.js';
 import { claimsOf, type Pod } from './workload.js';
@@ -37,7 +36,7 @@ export function isNodeReady(node: Node): boolean {
 }
 
 /** Taints the node; the resourceVersion read makes a concurrent taint change a conflict, not a loss. */
-export async function taintNode(client: KubeClient, node: Node, owner: string): Promise<void> {
+export async function taintNode(client: ApiWriter, node: Node, owner: string): Promise<void> {
   if (isTainted(node)) return;
   await client.patch(coreTypes.node, undefined, node.metadata.name ?? '', {
     metadata: {
@@ -48,7 +47,7 @@ export async function taintNode(client: KubeClient, node: Node, owner: string): 
   });
 }
 
-export async function untaintNode(client: KubeClient, node: Node): Promise<void> {
+export async function untaintNode(client: ApiWriter, node: Node): Promise<void> {
   await client.patch(coreTypes.node, undefined, node.metadata.name ?? '', {
     metadata: { resourceVersion: node.metadata.resourceVersion, annotations: { [fencedByAnnotation]: null } },
     spec: { taints: (node.spec?.taints ?? []).filter((t) => t.key !== outOfServiceTaint.key) },
@@ -56,7 +55,7 @@ export async function untaintNode(client: KubeClient, node: Node): Promise<void>
 }
 
 /** Force-deletes the group's pods on the node: its kubelet is gone and will never confirm. */
-export async function evictPods(client: KubeClient, pods: readonly Pod[]): Promise<number> {
+export async function evictPods(client: ApiWriter, pods: readonly Pod[]): Promise<number> {
   for (const pod of pods) {
     await client.delete(coreTypes.pod, pod.metadata.namespace, pod.metadata.name ?? '', {
       gracePeriodSeconds: 0,
@@ -109,8 +108,8 @@ function verifiedVolume(
 
 /** Deletes the attachments of the pods' verified volumes to the node, so they can attach elsewhere. */
 export async function detachVolumes(
-  client: KubeClient,
-  cache: Cache,
+  client: ApiWriter,
+  cache: CacheReader,
   node: string,
   pods: readonly Pod[],
 ): Promise<number> {

@@ -10,24 +10,32 @@ import type {
   FailoverGroup,
   FailoverGroupStatus,
   PromotionRecord,
-  StatefulVolume,
 } from '../../api/v1alpha1/types.generated.js';
 import { objectKey } from '../../kube/wire.js';
 import { addFinalizer, hasFinalizer, removeFinalizer } from '../../runtime/finalizers.js';
-import type { Manager } from '../../runtime/manager.js';
+import type {
+  ApiClient,
+  ApiReader,
+  ApiWriter,
+  CacheReader,
+  CacheWriter,
+  Recorder,
+} from '../../runtime/capabilities.js';
 import { done, requeueAfter, type Result } from '../../runtime/result.js';
 import { coreTypes } from '../../kube/resource.js';
 import { isFencedBy, untaintNode, type Node } from './fence.js';
-import { statefulVolumeType } from '../kinds.js';
-import { livePromotions, progressOf } from './promotions.js';
+import { liveProgress, livePromotions } from './promotions.js';
 import { failoverGroupType } from './types.js';
 import { writeStatus } from '../../runtime/status.js';
 
 export const failoverCleanup = 'storage.stateful.dev/failover-cleanup';
 
-export async function ensureFinalizer(mgr: Manager, fg: FailoverGroup): Promise<FailoverGroup> {
-  const next = await addFinalizer(mgr.client, failoverGroupType, fg, failoverCleanup);
-  if (next !== fg) mgr.cache.written(failoverGroupType, fg, next);
+export async function ensureFinalizer(
+  deps: { client: ApiWriter; cache: CacheWriter },
+  fg: FailoverGroup,
+): Promise<FailoverGroup> {
+  const next = await addFinalizer(deps.client, failoverGroupType, fg, failoverCleanup);
+  if (next !== fg) deps.cache.written(failoverGroupType, fg, next);
   return next;
 }
 
@@ -35,16 +43,11 @@ type Settled = { kind: 'done' } | { kind: 'progress' } | { kind: 'stuck'; messag
 
 /** Whether a record still holds the group: not while its volume is done, gone, or refused it. */
 async function holds(
-  mgr: Manager,
+  deps: { client: ApiReader },
   fg: FailoverGroup,
   record: PromotionRecord,
 ): Promise<false | { stuck?: string }> {
-  const vol = await mgr.client.find<StatefulVolume>(
-    statefulVolumeType,
-    fg.metadata.namespace,
-    record.volume.name,
-  );
-  const progress = progressOf(fg, record, vol);
+  const progress = await liveProgress(deps, fg, record);
   if (progress.kind === 'completed' || progress.kind === 'gone') return false;
   // A refusal touches nothing more: the volume is released.
   if (progress.kind === 'stuck' && progress.reason === 'PromotionRefused') return false;
@@ -56,13 +59,16 @@ async function holds(
  * volume reports it Completed, refused it (a refusal touches nothing more, so
  * the volume is released), or is gone.
  */
-async function finishPromotions(mgr: Manager, fg: FailoverGroup): Promise<Settled> {
-  const live = await livePromotions(mgr, fg);
+async function finishPromotions(
+  deps: { client: ApiClient; cache: CacheWriter },
+  fg: FailoverGroup,
+): Promise<Settled> {
+  const live = await livePromotions(deps, fg);
   if (live.length === 0) return { kind: 'done' };
   const keep: PromotionRecord[] = [];
   let stuck: string | undefined;
   for (const record of live) {
-    const held = await holds(mgr, fg, record);
+    const held = await holds(deps, fg, record);
     if (held === false) continue;
     keep.push(record);
     stuck ??= held.stuck;
@@ -70,7 +76,7 @@ async function finishPromotions(mgr: Manager, fg: FailoverGroup): Promise<Settle
   if (keep.length !== live.length) {
     const { promotions: _, ...rest } = fg.status ?? {};
     const status: FailoverGroupStatus = keep.length > 0 ? { ...rest, promotions: keep } : rest;
-    await writeStatus(mgr.client, failoverGroupType, fg, status, mgr.cache);
+    await writeStatus(deps.client, failoverGroupType, fg, status, deps.cache);
     return { kind: 'progress' };
   }
   return stuck !== undefined ? { kind: 'stuck', message: stuck } : { kind: 'progress' };
@@ -81,19 +87,25 @@ async function finishPromotions(mgr: Manager, fg: FailoverGroup): Promise<Settle
  * pods were moved when the taint went on, and without the taint a dead node
  * is simply NotReady again, as Kubernetes leaves it.
  */
-async function releaseTaints(mgr: Manager, fg: FailoverGroup): Promise<number> {
+async function releaseTaints(
+  deps: { client: ApiWriter; cache: CacheReader },
+  fg: FailoverGroup,
+): Promise<number> {
   const owner = objectKey(fg);
-  const ours = mgr.cache.list<Node>(coreTypes.node).filter((n) => isFencedBy(n, owner));
-  for (const node of ours) await untaintNode(mgr.client, node);
+  const ours = deps.cache.list<Node>(coreTypes.node).filter((n) => isFencedBy(n, owner));
+  for (const node of ours) await untaintNode(deps.client, node);
   return ours.length;
 }
 
-export async function finalizeGroup(mgr: Manager, fg: FailoverGroup): Promise<Result> {
+export async function finalizeGroup(
+  deps: { client: ApiClient; cache: CacheReader & CacheWriter; recorder: Recorder },
+  fg: FailoverGroup,
+): Promise<Result> {
   if (!hasFinalizer(fg, failoverCleanup)) return done;
-  const promotions = await finishPromotions(mgr, fg);
+  const promotions = await finishPromotions(deps, fg);
   if (promotions.kind === 'progress') return requeueAfter(1_000);
   if (promotions.kind === 'stuck') {
-    mgr.recorder.warning(
+    deps.recorder.warning(
       fg,
       'CleanupBlocked',
       `${promotions.message}; the group is kept until the promotion can finish ` +
@@ -101,13 +113,13 @@ export async function finalizeGroup(mgr: Manager, fg: FailoverGroup): Promise<Re
     );
     return requeueAfter(15_000);
   }
-  const released = await releaseTaints(mgr, fg);
+  const released = await releaseTaints(deps, fg);
   if (released > 0)
-    mgr.recorder.normal(
+    deps.recorder.normal(
       fg,
       'NodeReleased',
       `removed the out-of-service taint from ${String(released)} node(s)`,
     );
-  await removeFinalizer(mgr.client, failoverGroupType, fg, failoverCleanup);
+  await removeFinalizer(deps.client, failoverGroupType, fg, failoverCleanup);
   return done;
 }

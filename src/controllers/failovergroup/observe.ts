@@ -3,6 +3,7 @@
 import type { FailoverGroup } from '../../api/v1alpha1/types.generated.js';
 import { coreTypes } from '../../kube/resource.js';
 import type { Cache } from '../../runtime/cache.js';
+import type { CacheReader } from '../../runtime/capabilities.js';
 import type { Node } from './fence.js';
 import { cacheLookup, volumesAttached } from './attached.js';
 import {
@@ -16,6 +17,9 @@ import { nodeLeaseNamespace, type Heartbeats } from './heartbeats.js';
 import { boundNodeOf, groupPods, workloadSelector, type Pod } from './workload.js';
 
 export const zoneLabel = 'topology.kubernetes.io/zone';
+
+/** The cache, and when its Node and Lease watches went live. */
+type WatchedCache = CacheReader & Pick<Cache, 'informersFor'>;
 
 export interface GroupView {
   pods: Pod[];
@@ -52,7 +56,7 @@ function readyStatus(node: Node): NodeObservation['ready'] {
 }
 
 /** The later of the times the node and node-Lease watches became live; now when either is down. */
-function viewLiveSince(cache: Cache, now: Date): Date {
+function viewLiveSince(cache: WatchedCache, now: Date): Date {
   const informers = [
     ...cache.informersFor(coreTypes.node),
     ...cache.informersFor(coreTypes.lease, nodeLeaseNamespace),
@@ -66,7 +70,13 @@ function viewLiveSince(cache: Cache, now: Date): Date {
   return new Date(since);
 }
 
-export function observeGroup(cache: Cache, heartbeats: Heartbeats, fg: FailoverGroup, now: Date): GroupView {
+export function observeGroup(
+  deps: { cache: WatchedCache },
+  heartbeats: Heartbeats,
+  fg: FailoverGroup,
+  now: Date,
+): GroupView {
+  const { cache } = deps;
   const selector = workloadSelector(cache, fg);
   const pods = selector === undefined ? [] : groupPods(cache, fg.metadata.namespace ?? '', selector);
   const nodes = cache.list<Node>(coreTypes.node);

@@ -5,7 +5,6 @@
 // out and reports in the volume's status.promotion; the group reads that to
 // know when each rebind is done, and only then drops the record. The group
 // itself never writes a claim or a PV.
-import type { V1PersistentVolume, V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import type {
   FailoverGroup,
   PromotionRecord,
@@ -14,15 +13,11 @@ import type {
   VolumeBackup,
 } from '../../api/v1alpha1/types.generated.js';
 import { coreTypes } from '../../kube/resource.js';
-import type { Stored } from '../../kube/wire.js';
-import type { Manager } from '../../runtime/manager.js';
+import type { ApiReader } from '../../runtime/capabilities.js';
 import { statefulVolumeType } from '../kinds.js';
 import { claimNameOf } from '../statefulvolume/claim.js';
 import { seedOf, sourceBackupLabel, standbyClaimName } from '../statefulvolume/standbys.js';
-import { failoverGroupType } from './types.js';
-
-type Claim = Stored<V1PersistentVolumeClaim>;
-type Volume = Stored<V1PersistentVolume>;
+import { failoverGroupType, type Claim, type Volume } from './types.js';
 
 export type Progress =
   | { kind: 'completed' }
@@ -32,8 +27,11 @@ export type Progress =
   | { kind: 'gone' };
 
 /** The records as the API server has them now: a decision is never judged from a stale cache. */
-export async function livePromotions(mgr: Manager, fg: FailoverGroup): Promise<PromotionRecord[]> {
-  const fresh = await mgr.client.find<FailoverGroup>(
+export async function livePromotions(
+  deps: { client: ApiReader },
+  fg: FailoverGroup,
+): Promise<PromotionRecord[]> {
+  const fresh = await deps.client.find<FailoverGroup>(
     failoverGroupType,
     fg.metadata.namespace,
     fg.metadata.name ?? '',
@@ -72,6 +70,20 @@ export function progressOf(
     return { kind: 'pending', message: `${name}: waiting for the StatefulVolume to take the record` };
   if (p.phase === 'Completed') return { kind: 'completed' };
   return progressMessage(vol, p.phase, p.message ?? '');
+}
+
+/** How far the record's volume got, as the API server has the volume now. */
+export async function liveProgress(
+  deps: { client: ApiReader },
+  fg: FailoverGroup,
+  record: PromotionRecord,
+): Promise<Progress> {
+  const vol = await deps.client.find<StatefulVolume>(
+    statefulVolumeType,
+    fg.metadata.namespace,
+    record.volume.name,
+  );
+  return progressOf(fg, record, vol);
 }
 
 function progressMessage(vol: StatefulVolume, phase: string, message: string): Progress {
@@ -115,40 +127,40 @@ const claimType = coreTypes.persistentVolumeClaim;
 const volumeType = coreTypes.persistentVolume;
 
 function findClaim(
-  mgr: Manager,
+  deps: { client: ApiReader },
   ns: string | undefined,
   name: string | undefined,
 ): Promise<Claim | undefined> {
   return name === undefined || name === ''
     ? Promise.resolve(undefined)
-    : mgr.client.find<Claim>(claimType, ns, name);
+    : deps.client.find<Claim>(claimType, ns, name);
 }
 
-function findVolume(mgr: Manager, name: string | undefined): Promise<Volume | undefined> {
+function findVolume(deps: { client: ApiReader }, name: string | undefined): Promise<Volume | undefined> {
   return name === undefined || name === ''
     ? Promise.resolve(undefined)
-    : mgr.client.find<Volume>(volumeType, undefined, name);
+    : deps.client.find<Volume>(volumeType, undefined, name);
 }
 
 /** The primary claim and its PV as the promotion finds them: only these objects may be replaced. */
 async function oldPrimary(
-  mgr: Manager,
+  deps: { client: ApiReader },
   vol: StatefulVolume,
 ): Promise<Pick<PromotionRecord, 'oldClaim' | 'oldVolume'>> {
-  const claim = await findClaim(mgr, vol.metadata.namespace, claimNameOf(vol));
+  const claim = await findClaim(deps, vol.metadata.namespace, claimNameOf(vol));
   if (claim === undefined || claim.metadata.deletionTimestamp !== undefined) return {};
-  const pv = await findVolume(mgr, claim.spec?.volumeName);
+  const pv = await findVolume(deps, claim.spec?.volumeName);
   return { oldClaim: identity(claim), ...(pv !== undefined ? { oldVolume: identity(pv) } : {}) };
 }
 
 async function standbyOf(
-  mgr: Manager,
+  deps: { client: ApiReader },
   vol: StatefulVolume,
   name: string,
   zone: string,
 ): Promise<Pick<PromotionRecord, 'standbyClaim' | 'standbyVolume' | 'sourceBackup'> | { stuck: string }> {
-  const standby = await findClaim(mgr, vol.metadata.namespace, name);
-  const pv = await findVolume(mgr, standby?.spec?.volumeName);
+  const standby = await findClaim(deps, vol.metadata.namespace, name);
+  const pv = await findVolume(deps, standby?.spec?.volumeName);
   if (standby === undefined || pv === undefined || standby.status?.phase !== 'Bound')
     return { stuck: `no Bound standby claim of ${claimNameOf(vol)} in ${zone}` };
   // The label holds at most 63 characters of the backup's name; seedOf reads a longer one back.
@@ -166,7 +178,7 @@ async function standbyOf(
  * reads only objects of its own namespace and the PVs they are bound to.
  */
 export async function buildRecord(
-  mgr: Manager,
+  deps: { client: ApiReader },
   vol: StatefulVolume,
   input: EntryInput,
 ): Promise<PromotionRecord | { stuck: string }> {
@@ -175,7 +187,7 @@ export async function buildRecord(
     reason: input.reason,
     zone: input.zone,
     startedAt: input.startedAt,
-    ...(await oldPrimary(mgr, vol)),
+    ...(await oldPrimary(deps, vol)),
     ...(input.backupTakenAt !== undefined ? { backupTakenAt: input.backupTakenAt } : {}),
   };
   if ('restore' in input.from) {
@@ -183,7 +195,7 @@ export async function buildRecord(
     const name = standbyClaimName(claimNameOf(vol), input.zone, backup);
     return { ...base, standbyClaim: { name }, restoreFrom: backup, sourceBackup: backup };
   }
-  const standby = await standbyOf(mgr, vol, input.from.standby, input.zone);
+  const standby = await standbyOf(deps, vol, input.from.standby, input.zone);
   return 'stuck' in standby ? standby : { ...base, ...standby };
 }
 
@@ -206,18 +218,13 @@ export type Next =
 
 /** The live records: dropped once their volume finished (or is gone), the others kept and waited for. */
 async function settle(
-  mgr: Manager,
+  deps: { client: ApiReader },
   fg: FailoverGroup,
   live: readonly PromotionRecord[],
   out: Advanced,
 ): Promise<void> {
   for (const record of live) {
-    const vol = await mgr.client.find<StatefulVolume>(
-      statefulVolumeType,
-      fg.metadata.namespace,
-      record.volume.name,
-    );
-    const progress = progressOf(fg, record, vol);
+    const progress = await liveProgress(deps, fg, record);
     if (progress.kind === 'completed') out.completed.push(record);
     if (progress.kind === 'completed' || progress.kind === 'gone') continue;
     out.promotions.push(record);
@@ -232,14 +239,14 @@ async function settle(
  * record is dropped only once its volume said Completed or is gone.
  */
 export async function advance(
-  mgr: Manager,
+  deps: { client: ApiReader },
   fg: FailoverGroup,
   volumes: readonly StatefulVolume[],
   next: (vol: StatefulVolume) => Promise<Next>,
 ): Promise<Advanced> {
-  const live = await livePromotions(mgr, fg);
+  const live = await livePromotions(deps, fg);
   const out: Advanced = { promotions: [], completed: [], waiting: [] };
-  await settle(mgr, fg, live, out);
+  await settle(deps, fg, live, out);
   const handled = new Set(live.map((r) => r.volume.uid));
   for (const vol of volumes.filter((v) => !handled.has(v.metadata.uid))) {
     const n = await next(vol);

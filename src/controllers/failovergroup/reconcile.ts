@@ -6,6 +6,8 @@ import type {
   FailoverGroupStatus,
   FailoverRecord,
 } from '../../api/v1alpha1/types.generated.js';
+import type { Logger } from 'pino';
+import type { ApiClient, CacheReader } from '../../runtime/capabilities.js';
 import type { ReconcileRequest } from '../../runtime/controller.js';
 import type { Manager } from '../../runtime/manager.js';
 import { done, requeueAfter, soonest, type Result } from '../../runtime/result.js';
@@ -45,7 +47,7 @@ export async function reconcileFailoverGroup(
   const fg = await ensureFinalizer(mgr, found);
   const now = mgr.clock.now();
 
-  const view = observeGroup(mgr.cache, heartbeats, fg, now);
+  const view = observeGroup(mgr, heartbeats, fg, now);
   const fenced = await fenceFailedNodes(mgr, fg, view, now, fencing);
   recordFencingWaiting(mgr.metrics, ref, fenced.refused ?? []);
   const zone = await zoneStep(mgr, fg, view, fenced.started, now);
@@ -67,15 +69,16 @@ export async function reconcileFailoverGroup(
 
 /** A lost zone first; a planned move (failback, or one a person asked for) only while none is lost. */
 async function zoneStep(
-  mgr: Manager,
+  deps: { client: ApiClient; cache: CacheReader; log: Logger },
   fg: FailoverGroup,
   view: GroupView,
   started: readonly FailoverRecord[],
   now: Date,
 ): Promise<ZoneOutcome> {
-  const lost = await handleZoneLoss(mgr, fg, view, started, now);
+  const current = started.at(-1) ?? fg.status?.lastFailover;
+  const lost = await handleZoneLoss(deps, fg, view, current, now);
   const quiet = lost.record === undefined && lost.refusal === undefined && lost.busy !== true;
-  return quiet ? handleSwitchover(mgr, fg, view, started.at(-1) ?? fg.status?.lastFailover, now) : lost;
+  return quiet ? handleSwitchover(deps, fg, view, current, now) : lost;
 }
 
 // Events for what changed between the status read and the one written.

@@ -6,7 +6,7 @@
 // volume, labelled restored-for) before rebinding to it. This step only
 // decides; it writes nothing.
 import type { FailoverGroup, StatefulVolume, VolumeBackup } from '../../api/v1alpha1/types.generated.js';
-import type { Manager } from '../../runtime/manager.js';
+import type { ApiReader } from '../../runtime/capabilities.js';
 import { volumeBackupType } from '../kinds.js';
 import { isNodeReady } from './fence.js';
 import type { GroupView } from './observe.js';
@@ -77,7 +77,7 @@ function tooOld(
  * not possible.
  */
 export async function restoreFromBackups(
-  mgr: Manager,
+  deps: { client: ApiReader },
   fg: FailoverGroup,
   view: GroupView,
   volumes: readonly StatefulVolume[],
@@ -92,7 +92,7 @@ export async function restoreFromBackups(
     return { kind: 'none' };
   const at = targetZone(fg, view, input.active, input.requested);
   if (at === undefined || volumes.length === 0) return { kind: 'none' };
-  const backups = (await mgr.client.list<VolumeBackup>(volumeBackupType, fg.metadata.namespace)).items;
+  const backups = (await deps.client.list<VolumeBackup>(volumeBackupType, fg.metadata.namespace)).items;
   const wanted = volumes.filter((v) => input.missing(v, at.zone));
   if (wanted.length === 0) return { kind: 'none' };
   const chosen = wanted.flatMap((vol) => {

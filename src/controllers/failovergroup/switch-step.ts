@@ -6,7 +6,7 @@
 // mount the old claim are deleted so they start again on the promoted data.
 // The writes between that backup and the pods stopping are lost: that window
 // is recorded as dataLossWindowSeconds.
-import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
 import type {
   FailoverGroup,
   FailoverRecord,
@@ -15,9 +15,8 @@ import type {
 } from '../../api/v1alpha1/types.generated.js';
 import { labelValue } from '../../kube/names.js';
 import { coreTypes } from '../../kube/resource.js';
-import type { Stored } from '../../kube/wire.js';
 import { rfc3339 } from '../../runtime/clock.js';
-import type { Manager } from '../../runtime/manager.js';
+import type { ApiClient, ApiWriter, CacheReader } from '../../runtime/capabilities.js';
 import { volumeBackupType } from '../kinds.js';
 import { claimNameOf, labels, managerName } from '../statefulvolume/claim.js';
 import { sourceBackupLabel } from '../statefulvolume/standbys.js';
@@ -25,12 +24,10 @@ import { stampedName } from '../volumebackuppolicy/naming.js';
 import { zoneLabel, type GroupView } from './observe.js';
 import { advance, arrived, buildRecord, type Next } from './promotions.js';
 import { decideSwitch, type SwitchDecision, type SwitchInput } from './switch-plan.js';
-import { failoverGroupType } from './types.js';
+import { failoverGroupType, type Claim } from './types.js';
 import type { Node } from './fence.js';
 import type { Pod } from './workload.js';
 import { groupVolumes, promoteAnnotation, rebindUnderway, recordsOf, type ZoneOutcome } from './zone-step.js';
-
-type Claim = Stored<V1PersistentVolumeClaim>;
 
 /** On the backups a move takes: the FailoverGroup that took them. */
 export const moveBackupLabel = 'storage.stateful.dev/failover-group';
@@ -86,16 +83,16 @@ type Prepared =
   | { kind: 'stuck'; reason: string; message: string };
 
 async function freshBackup(
-  mgr: Manager,
+  deps: { client: ApiWriter; cache: CacheReader },
   fg: FailoverGroup,
   name: string,
   vol: StatefulVolume,
 ): Promise<VolumeBackup | undefined> {
   const ns = fg.metadata.namespace ?? '';
-  const found = mgr.cache.get<VolumeBackup>(volumeBackupType, ns, name);
+  const found = deps.cache.get<VolumeBackup>(volumeBackupType, ns, name);
   if (found !== undefined) return found;
   try {
-    await mgr.client.create<VolumeBackup>(volumeBackupType, {
+    await deps.client.create<VolumeBackup>(volumeBackupType, {
       apiVersion: 'storage.stateful.dev/v1alpha1',
       kind: 'VolumeBackup',
       metadata: {
@@ -127,12 +124,12 @@ function backupFailed(name: string, backup: VolumeBackup, record: FailoverRecord
 
 /** The volume's standby in the target zone once the StatefulVolume controller refilled it from the backup. */
 function refilledStandby(
-  mgr: Manager,
+  deps: { cache: CacheReader },
   vol: StatefulVolume,
   zone: string | undefined,
   backup: string,
 ): Claim | undefined {
-  return mgr.cache
+  return deps.cache
     .list<Claim>(
       coreTypes.persistentVolumeClaim,
       vol.metadata.namespace,
@@ -152,17 +149,17 @@ function backupWait(name: string, volume: string, backup: VolumeBackup | undefin
 
 /** The volume's fresh backup, and its standby in the target zone refilled from it. */
 async function prepare(
-  mgr: Manager,
+  deps: { client: ApiWriter; cache: CacheReader },
   fg: FailoverGroup,
   record: FailoverRecord,
   vol: StatefulVolume,
 ): Promise<Prepared> {
   const name = moveBackupName(fg, record, vol.metadata.name ?? '');
-  const backup = await freshBackup(mgr, fg, name, vol);
+  const backup = await freshBackup(deps, fg, name, vol);
   if (backup?.status?.phase === 'Failed') return backupFailed(name, backup, record);
   const volume = vol.metadata.name ?? '';
   if (backup?.status?.phase !== 'Ready') return backupWait(name, volume, backup);
-  const standby = refilledStandby(mgr, vol, record.toZone, name);
+  const standby = refilledStandby(deps, vol, record.toZone, name);
   return standby === undefined
     ? {
         kind: 'waiting',
@@ -172,9 +169,13 @@ async function prepare(
 }
 
 /** Pods that still mount a claim being deleted keep it (and the old data) alive: they go, gracefully. */
-async function releaseClaim(mgr: Manager, view: GroupView, vol: StatefulVolume): Promise<void> {
+async function releaseClaim(
+  deps: { client: ApiWriter; cache: CacheReader },
+  view: GroupView,
+  vol: StatefulVolume,
+): Promise<void> {
   const claimName = claimNameOf(vol);
-  const claim = mgr.cache.get<Claim>(coreTypes.persistentVolumeClaim, vol.metadata.namespace, claimName);
+  const claim = deps.cache.get<Claim>(coreTypes.persistentVolumeClaim, vol.metadata.namespace, claimName);
   if (claim?.metadata.deletionTimestamp === undefined) return;
   const holders = view.pods.filter(
     (p: Pod) =>
@@ -182,41 +183,41 @@ async function releaseClaim(mgr: Manager, view: GroupView, vol: StatefulVolume):
       p.spec?.volumes?.some((v) => v.persistentVolumeClaim?.claimName === claimName) === true,
   );
   for (const p of holders)
-    await mgr.client.delete(coreTypes.pod, p.metadata.namespace, p.metadata.name ?? '', {
+    await deps.client.delete(coreTypes.pod, p.metadata.namespace, p.metadata.name ?? '', {
       ...(p.metadata.uid !== undefined ? { preconditionUid: p.metadata.uid } : {}),
     });
 }
 
 function takenAtOf(
-  mgr: Manager,
+  deps: { cache: CacheReader },
   fg: FailoverGroup,
   record: FailoverRecord,
   vol: StatefulVolume,
 ): { takenAt?: string } {
   const name = moveBackupName(fg, record, vol.metadata.name ?? '');
-  const at = mgr.cache.get<VolumeBackup>(volumeBackupType, fg.metadata.namespace, name)?.status?.startedAt;
+  const at = deps.cache.get<VolumeBackup>(volumeBackupType, fg.metadata.namespace, name)?.status?.startedAt;
   return at !== undefined ? { takenAt: at } : {};
 }
 
 /** One volume without a record: already there, or its backup and refilled standby, then a record naming them. */
 async function nextMove(
-  mgr: Manager,
+  deps: { client: ApiClient; cache: CacheReader },
   fg: FailoverGroup,
   record: FailoverRecord,
   vol: StatefulVolume,
 ): Promise<Next> {
   const zone = record.toZone ?? '';
-  const claim = mgr.cache.get<Claim>(
+  const claim = deps.cache.get<Claim>(
     coreTypes.persistentVolumeClaim,
     vol.metadata.namespace,
     claimNameOf(vol),
   );
   if (arrived(claim, zone)) return { kind: 'arrived' };
-  const prepared = await prepare(mgr, fg, record, vol);
+  const prepared = await prepare(deps, fg, record, vol);
   if (prepared.kind === 'waiting') return { kind: 'waiting', progress: prepared.progress };
   if (prepared.kind === 'stuck') return prepared;
   const takenAt = prepared.backup.status?.startedAt;
-  const built = await buildRecord(mgr, vol, {
+  const built = await buildRecord(deps, vol, {
     reason: record.reason === 'Failback' ? 'Failback' : 'Manual',
     zone,
     startedAt: record.startedAt ?? '',
@@ -229,21 +230,21 @@ async function nextMove(
 }
 
 async function carryOn(
-  mgr: Manager,
+  deps: { client: ApiClient; cache: CacheReader },
   fg: FailoverGroup,
   view: GroupView,
   record: FailoverRecord,
   now: Date,
 ): Promise<ZoneOutcome> {
-  const volumes = await groupVolumes(mgr, fg);
-  const result = await advance(mgr, fg, volumes, (vol) => nextMove(mgr, fg, record, vol));
+  const volumes = await groupVolumes(deps, fg);
+  const result = await advance(deps, fg, volumes, (vol) => nextMove(deps, fg, record, vol));
   const recorded = new Set(result.promotions.map((p) => p.volume.uid));
   // The old claim goes only once its pods let go of it: the group deletes its own pods, nothing else.
-  for (const vol of volumes) if (recorded.has(vol.metadata.uid ?? '')) await releaseClaim(mgr, view, vol);
+  for (const vol of volumes) if (recorded.has(vol.metadata.uid ?? '')) await releaseClaim(deps, view, vol);
   const underway = rebindUnderway(record, result);
   if (underway !== undefined) return underway;
   const taken = volumes.flatMap((vol) => {
-    const at = takenAtOf(mgr, fg, record, vol).takenAt;
+    const at = takenAtOf(deps, fg, record, vol).takenAt;
     return at !== undefined ? [Date.parse(at)] : [];
   });
   // An upper bound: the pods may have written until their claims were let go, just now.
@@ -260,9 +261,9 @@ async function carryOn(
 }
 
 /** A request already met (the group runs where it asks) is taken off, as Argo CD does with its refresh annotation. */
-async function consumeRequest(mgr: Manager, fg: FailoverGroup, active: string): Promise<void> {
+async function consumeRequest(deps: { client: ApiWriter }, fg: FailoverGroup, active: string): Promise<void> {
   if (fg.metadata.annotations?.[promoteAnnotation] !== active) return;
-  await mgr.client.patch(failoverGroupType, fg.metadata.namespace, fg.metadata.name ?? '', {
+  await deps.client.patch(failoverGroupType, fg.metadata.namespace, fg.metadata.name ?? '', {
     metadata: { resourceVersion: fg.metadata.resourceVersion, annotations: { [promoteAnnotation]: null } },
   });
 }
@@ -314,20 +315,20 @@ function outcomeOf(decision: SwitchDecision, active: string, now: Date): ZoneOut
 }
 
 export async function handleSwitchover(
-  mgr: Manager,
+  deps: { client: ApiClient; cache: CacheReader; log: Logger },
   fg: FailoverGroup,
   view: GroupView,
   current: FailoverRecord | undefined,
   now: Date,
 ): Promise<ZoneOutcome> {
-  if (current !== undefined && moving(current)) return carryOn(mgr, fg, view, current, now);
+  if (current !== undefined && moving(current)) return carryOn(deps, fg, view, current, now);
   const inProgress = current !== undefined && current.completedAt === undefined;
   const active = fg.status?.activeZone ?? fg.spec.zones[0] ?? '';
-  if (!inProgress) await consumeRequest(mgr, fg, active);
+  if (!inProgress) await consumeRequest(deps, fg, active);
   const input = switchInput(fg, view, active, inProgress, now);
   const decision = decideSwitch(input);
   if (decision.action === 'switch')
-    mgr.log.info(
+    deps.log.info(
       {
         group: `${fg.metadata.namespace ?? ''}/${fg.metadata.name ?? ''}`,
         from: active,

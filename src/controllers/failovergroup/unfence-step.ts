@@ -6,7 +6,7 @@
 // renewal at all.
 import type { FailoverGroup } from '../../api/v1alpha1/types.generated.js';
 import { objectKey } from '../../kube/wire.js';
-import type { Manager } from '../../runtime/manager.js';
+import type { ApiWriter, Recorder } from '../../runtime/capabilities.js';
 import { isFencedBy, isNodeReady, untaintNode, type Node } from './fence.js';
 import type { GroupView } from './observe.js';
 
@@ -31,15 +31,15 @@ export function nodesToRelease(fg: FailoverGroup, view: Pick<GroupView, 'nodes' 
 
 /** Returns the names of the nodes released. */
 export async function releaseRecoveredNodes(
-  mgr: Manager,
+  deps: { client: ApiWriter; recorder: Recorder },
   fg: FailoverGroup,
   view: GroupView,
 ): Promise<string[]> {
   const released: string[] = [];
   for (const node of nodesToRelease(fg, view)) {
-    await untaintNode(mgr.client, node);
+    await untaintNode(deps.client, node);
     released.push(node.metadata.name ?? '');
-    mgr.recorder.normal(
+    deps.recorder.normal(
       fg,
       'NodeRecovered',
       `node ${node.metadata.name ?? ''} is Ready and renewing its Lease again; out-of-service taint removed`,

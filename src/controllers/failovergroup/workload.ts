@@ -3,14 +3,14 @@ import type { V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
 import type { FailoverGroup } from '../../api/v1alpha1/types.generated.js';
 import { coreTypes } from '../../kube/resource.js';
 import type { Stored } from '../../kube/wire.js';
-import type { Cache } from '../../runtime/cache.js';
+import type { CacheReader } from '../../runtime/capabilities.js';
 import type { PodView } from '../../runtime/projections.js';
 
 /** A Pod as the cache keeps it: no containers, only the claims it mounts. */
 export type Pod = PodView;
 
 /** The workload's matchLabels, or undefined when it does not exist (yet). */
-export function workloadSelector(cache: Cache, fg: FailoverGroup): Record<string, string> | undefined {
+export function workloadSelector(cache: CacheReader, fg: FailoverGroup): Record<string, string> | undefined {
   const ns = fg.metadata.namespace;
   const { kind, name } = fg.spec.workload;
   const type = kind === 'StatefulSet' ? coreTypes.statefulSet : coreTypes.deployment;
@@ -19,7 +19,7 @@ export function workloadSelector(cache: Cache, fg: FailoverGroup): Record<string
   return labels !== undefined && Object.keys(labels).length > 0 ? labels : undefined;
 }
 
-export function groupPods(cache: Cache, namespace: string, selector: Record<string, string>): Pod[] {
+export function groupPods(cache: CacheReader, namespace: string, selector: Record<string, string>): Pod[] {
   return cache.list<Pod>(coreTypes.pod, namespace, (pod) =>
     Object.entries(selector).every(([k, v]) => pod.metadata.labels?.[k] === v),
   );

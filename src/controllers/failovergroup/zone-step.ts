@@ -4,7 +4,6 @@
 // to status, and in later passes record one promotion per volume in status
 // (promotions.ts) for the StatefulVolume controller to carry out, without
 // deciding again.
-import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import type {
   FailoverGroup,
   FailoverRecord,
@@ -14,9 +13,8 @@ import type {
 } from '../../api/v1alpha1/types.generated.js';
 import { labelValue } from '../../kube/names.js';
 import { coreTypes } from '../../kube/resource.js';
-import type { Stored } from '../../kube/wire.js';
 import { rfc3339 } from '../../runtime/clock.js';
-import type { Manager } from '../../runtime/manager.js';
+import type { ApiReader } from '../../runtime/capabilities.js';
 import { statefulVolumeType, volumeBackupType } from '../kinds.js';
 import { claimNameOf, labels } from '../statefulvolume/claim.js';
 import { restoredForLabel } from '../statefulvolume/promote.js';
@@ -27,8 +25,7 @@ import type { GroupView } from './observe.js';
 import { zoneLabel } from './observe.js';
 import { advance, arrived, buildRecord, type Advanced, type EntryInput, type Next } from './promotions.js';
 import { newestReady, restoreFromBackups } from './restore-step.js';
-
-type Claim = Stored<V1PersistentVolumeClaim>;
+import type { Claim } from './types.js';
 
 /** A person's go-ahead: promote the standbys in this zone (whatever promotion and maxDataLossSeconds say). */
 export const promoteAnnotation = 'storage.stateful.dev/promote';
@@ -54,9 +51,12 @@ export interface ZoneOutcome {
 }
 
 /** The group's StatefulVolumes, read from the API server (this runs only when a zone is lost). */
-export async function groupVolumes(mgr: Manager, fg: FailoverGroup): Promise<StatefulVolume[]> {
+export async function groupVolumes(
+  deps: { client: ApiReader },
+  fg: FailoverGroup,
+): Promise<StatefulVolume[]> {
   const ns = fg.metadata.namespace ?? '';
-  const all = (await mgr.client.list<StatefulVolume>(statefulVolumeType, ns)).items.filter(
+  const all = (await deps.client.list<StatefulVolume>(statefulVolumeType, ns)).items.filter(
     (v) => v.metadata.deletionTimestamp === undefined,
   );
   const names = fg.spec.volumes.names;
@@ -78,11 +78,11 @@ interface ZoneStandbys {
 
 /** Per zone: a candidate only when every volume has a Bound standby there; its age is the oldest one's. */
 async function candidates(
-  mgr: Manager,
+  deps: { client: ApiReader },
   fg: FailoverGroup,
   volumes: readonly StatefulVolume[],
 ): Promise<Map<string, ZoneStandbys>> {
-  const { claims, backups } = await standbysIn(mgr, fg);
+  const { claims, backups } = await standbysIn(deps, fg);
   const out = new Map<string, ZoneStandbys>();
   for (const zone of fg.spec.zones) {
     const chosen = new Map<string, string>();
@@ -187,16 +187,16 @@ function startRecord(input: StartInput): { record: FailoverRecord; replaces: boo
 }
 
 async function standbysIn(
-  mgr: Manager,
+  deps: { client: ApiReader },
   fg: FailoverGroup,
 ): Promise<{ claims: Claim[]; backups: VolumeBackup[] }> {
   const ns = fg.metadata.namespace ?? '';
   const claims = (
-    await mgr.client.list<Claim>(coreTypes.persistentVolumeClaim, ns, {
+    await deps.client.list<Claim>(coreTypes.persistentVolumeClaim, ns, {
       labelSelector: `${labels.role}=standby`,
     })
   ).items;
-  const backups = (await mgr.client.list<VolumeBackup>(volumeBackupType, ns)).items;
+  const backups = (await deps.client.list<VolumeBackup>(volumeBackupType, ns)).items;
   return { claims, backups };
 }
 
@@ -214,7 +214,7 @@ function sourceFor(
 
 /** One volume without a record: its claim already there, or a record naming its standby (or a backup to restore). */
 async function nextFor(
-  mgr: Manager,
+  deps: { client: ApiReader },
   vol: StatefulVolume,
   record: FailoverRecord,
   found: { claims: Claim[]; backups: VolumeBackup[] },
@@ -229,7 +229,7 @@ async function nextFor(
       reason: 'NoStandby',
       message: `no Bound standby and no Ready backup of ${vol.metadata.name ?? ''} for ${zone}`,
     };
-  const built = await buildRecord(mgr, vol, {
+  const built = await buildRecord(deps, vol, {
     reason: 'ZoneFailure',
     zone,
     startedAt: record.startedAt ?? '',
@@ -242,21 +242,21 @@ async function nextFor(
 
 /** Records the promotion of every volume, waits for each to finish; volumesAttachedAt when all did. */
 async function carryOn(
-  mgr: Manager,
+  deps: { client: ApiReader },
   fg: FailoverGroup,
   record: FailoverRecord,
   now: Date,
 ): Promise<ZoneOutcome> {
   const ns = fg.metadata.namespace ?? '';
-  const { claims: standbys, backups } = await standbysIn(mgr, fg);
+  const { claims: standbys, backups } = await standbysIn(deps, fg);
   const claims = [
     ...standbys,
-    ...(await mgr.client.list<Claim>(coreTypes.persistentVolumeClaim, ns)).items.filter(
+    ...(await deps.client.list<Claim>(coreTypes.persistentVolumeClaim, ns)).items.filter(
       (c) => c.metadata.labels?.[labels.role] !== 'standby',
     ),
   ];
-  const result = await advance(mgr, fg, await groupVolumes(mgr, fg), (vol) =>
-    nextFor(mgr, vol, record, { claims, backups }),
+  const result = await advance(deps, fg, await groupVolumes(deps, fg), (vol) =>
+    nextFor(deps, vol, record, { claims, backups }),
   );
   const underway = rebindUnderway(record, result);
   if (underway !== undefined) return underway;
@@ -321,13 +321,13 @@ function requestedZone(fg: FailoverGroup): { requestedZone?: string } {
 
 /** Without standbys: promote onto copies restored from the newest backups, if allowed; undefined when not possible. */
 async function restoreDecision(
-  mgr: Manager,
+  deps: { client: ApiReader },
   fg: FailoverGroup,
   view: GroupView,
   volumes: readonly StatefulVolume[],
   input: { active: string; now: Date; byZone: Map<string, ZoneStandbys> },
 ): Promise<Decided | undefined> {
-  const restored = await restoreFromBackups(mgr, fg, view, volumes, {
+  const restored = await restoreFromBackups(deps, fg, view, volumes, {
     active: input.active,
     requested: requestedZone(fg).requestedZone,
     now: input.now,
@@ -342,16 +342,16 @@ async function restoreDecision(
 
 /** Promote where a promotion already began on the volumes, else where decidePromotion says. */
 async function decide(
-  mgr: Manager,
+  deps: { client: ApiReader },
   fg: FailoverGroup,
   view: GroupView,
   active: string,
   now: Date,
 ): Promise<Decided> {
-  const volumes = await groupVolumes(mgr, fg);
+  const volumes = await groupVolumes(deps, fg);
   const again = resumed(fg);
   if (again !== undefined) return again;
-  const byZone = await candidates(mgr, fg, volumes);
+  const byZone = await candidates(deps, fg, volumes);
   const decision = decidePromotion({
     activeZone: active,
     zones: fg.spec.zones,
@@ -364,7 +364,7 @@ async function decide(
   });
   if (decision.action === 'stay') return { kind: 'outcome', outcome: {} };
   if (decision.action === 'refuse' && decision.reason === 'NoStandby') {
-    const restored = await restoreDecision(mgr, fg, view, volumes, { active, now, byZone });
+    const restored = await restoreDecision(deps, fg, view, volumes, { active, now, byZone });
     if (restored !== undefined) return restored;
   }
   if (decision.action === 'refuse')
@@ -396,18 +396,18 @@ function waitForFencing(view: GroupView, active: string): ZoneOutcome | undefine
   };
 }
 
+/** Only reads: what it decides reaches the cluster through the group's status, which the caller writes. */
 export async function handleZoneLoss(
-  mgr: Manager,
+  deps: { client: ApiReader },
   fg: FailoverGroup,
   view: GroupView,
-  started: readonly FailoverRecord[],
+  current: FailoverRecord | undefined,
   now: Date,
 ): Promise<ZoneOutcome> {
-  const current = started.at(-1) ?? fg.status?.lastFailover;
-  if (inProgress(current)) return carryOn(mgr, fg, current, now);
+  if (inProgress(current)) return carryOn(deps, fg, current, now);
   const active = fg.status?.activeZone ?? fg.spec.zones[0] ?? '';
   if (!activeZoneLost(fg, view, active)) return {};
-  const decided = await decide(mgr, fg, view, active, now);
+  const decided = await decide(deps, fg, view, active, now);
   if (decided.kind === 'outcome') return decided.outcome;
   const fencing = waitForFencing(view, active);
   if (fencing !== undefined) return fencing;
