@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { NodeVerdict } from '../../../src/controllers/failovergroup/health.js';
-import { nextLook } from '../../../src/controllers/failovergroup/reconcile.js';
+import { nextLook } from '../../../src/controllers/failovergroup/requeue.js';
 
 const healthy: NodeVerdict = { name: 'n1', zone: 'zone-a', state: 'Healthy' };
 const failed: NodeVerdict = { name: 'n1', zone: 'zone-a', state: 'Failed', failedForSeconds: 40 };

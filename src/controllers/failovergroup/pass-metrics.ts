@@ -1,0 +1,22 @@
+// What a pass counts once its status write succeeded, so a retried pass cannot
+// count twice: the nodes it fenced, and the recovery time of a failover it
+// saw complete.
+import type { FailoverGroup, FailoverGroupStatus } from '../../api/v1alpha1/types.generated.js';
+import type { Metrics } from '../../observability/metrics.js';
+
+export function recordMetrics(
+  mgr: { readonly metrics: Metrics },
+  fg: FailoverGroup,
+  status: FailoverGroupStatus,
+  fencedNow: number,
+): void {
+  if (fencedNow > 0) mgr.metrics.nodesFenced.inc(fencedNow);
+  const last = status.lastFailover;
+  const before = fg.status?.lastFailover;
+  if (
+    last?.completedAt !== undefined &&
+    before?.completedAt === undefined &&
+    last.recoverySeconds !== undefined
+  )
+    mgr.metrics.failoverRecovery.observe({ reason: last.reason ?? 'NodeFailure' }, last.recoverySeconds);
+}
