@@ -2,20 +2,24 @@
 // resourceVersion read, so a concurrent change to the list is never lost.
 import type { ResourceType } from '../kube/resource.js';
 import type { KubeObject } from '../kube/wire.js';
-import type { ApiWriter } from './capabilities.js';
+import type { ApiWriter, CacheWriter } from './capabilities.js';
 
 export function hasFinalizer(obj: KubeObject, finalizer: string): boolean {
   return obj.metadata.finalizers?.includes(finalizer) ?? false;
 }
 
+/** With the cache, the next pass reads the object with its finalizer rather than adding it again. */
 export async function addFinalizer<T extends KubeObject>(
   client: ApiWriter,
   type: ResourceType,
   obj: T,
   finalizer: string,
+  cache?: CacheWriter,
 ): Promise<T> {
   if (hasFinalizer(obj, finalizer)) return obj;
-  return patchFinalizers(client, type, obj, [...(obj.metadata.finalizers ?? []), finalizer]);
+  const next = await patchFinalizers(client, type, obj, [...(obj.metadata.finalizers ?? []), finalizer]);
+  cache?.written(type, obj, next);
+  return next;
 }
 
 export async function removeFinalizer<T extends KubeObject>(

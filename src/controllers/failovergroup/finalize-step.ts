@@ -34,9 +34,7 @@ export async function ensureFinalizer(
   deps: { client: ApiWriter; cache: CacheWriter },
   fg: FailoverGroup,
 ): Promise<FailoverGroup> {
-  const next = await addFinalizer(deps.client, failoverGroupType, fg, failoverCleanup);
-  if (next !== fg) deps.cache.written(failoverGroupType, fg, next);
-  return next;
+  return addFinalizer(deps.client, failoverGroupType, fg, failoverCleanup, deps.cache);
 }
 
 type Settled = { kind: 'done' } | { kind: 'progress' } | { kind: 'stuck'; message: string };

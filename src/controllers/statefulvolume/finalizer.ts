@@ -19,9 +19,7 @@ export async function ensureFinalizer(
   deps: { client: ApiWriter; cache: CacheWriter },
   vol: StatefulVolume,
 ): Promise<StatefulVolume> {
-  const next = await addFinalizer(deps.client, statefulVolumeType, vol, claimProtection);
-  if (next !== vol) deps.cache.written(statefulVolumeType, vol, next);
-  return next;
+  return addFinalizer(deps.client, statefulVolumeType, vol, claimProtection, deps.cache);
 }
 
 async function releaseClaim(
