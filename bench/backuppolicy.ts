@@ -37,7 +37,7 @@ import type {
   VolumeBackupPolicy,
 } from '../src/api/v1alpha1/types.generated.js';
 import { statefulVolumeType, volumeBackupPolicyType, volumeBackupType } from '../src/controllers/kinds.js';
-import { backupAnnotations } from '../src/controllers/volumebackuppolicy/types.js';
+import { annotations } from '../src/api/v1alpha1/vocabulary.js';
 import { KubeClient } from '../src/kube/client.js';
 import { down, up } from '../test/cluster/cluster.js';
 import { repoRoot } from '../test/cluster/layout.js';
@@ -174,7 +174,7 @@ async function createPolicy(client: KubeClient, ns: string, leadSeconds: number)
 }
 
 const ofRun = (tick: Date) => (b: VolumeBackup) =>
-  b.metadata.annotations?.[backupAnnotations.scheduledTime] === tick.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  b.metadata.annotations?.[annotations.scheduledTime] === tick.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 async function runBackups(client: KubeClient, ns: string, tick: Date): Promise<VolumeBackup[]> {
   return (await client.list<VolumeBackup>(volumeBackupType, ns)).items.filter(ofRun(tick));

@@ -1,6 +1,7 @@
 // The operator's settings from flags and environment. Flags win over the
 // environment; parsing is pure so every rule is tested without a process.
 import { parseArgs } from 'node:util';
+import { managerName } from './api/v1alpha1/vocabulary.js';
 import { fencingModes, type FencingMode, type FencingPolicy } from './controllers/failovergroup/consent.js';
 import { parseLabelSelector } from './kube/selector.js';
 import { isLogLevel } from './observability/logger.js';
@@ -194,7 +195,7 @@ function leaderConfig(
   return {
     leaderElect: parseBool('leader-elect', get('leader-elect', 'true')),
     leaderElectionNamespace: get('leader-election-namespace', 'default', 'POD_NAMESPACE'),
-    leaderElectionId: get('leader-election-id', 'stateful-volume-operator'),
+    leaderElectionId: get('leader-election-id', managerName),
     ...timings,
   };
 }

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { LevelWithSilent } from 'pino';
+import { managerName } from './api/v1alpha1/vocabulary.js';
 import type { OperatorConfig } from './config.js';
 import { KubeClient } from './kube/client.js';
 import { createLogger, type Logger } from './observability/logger.js';
@@ -11,7 +12,7 @@ import { Metrics } from './observability/metrics.js';
 import { Manager, type RunOutcome } from './runtime/manager.js';
 import { buildRevision, version } from './version.js';
 
-export const component = 'stateful-volume-operator';
+export const component = managerName;
 export const userAgent = `${component}/${version}`;
 
 export type Register = (mgr: Manager, config: OperatorConfig) => void;

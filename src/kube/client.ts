@@ -2,12 +2,13 @@
 // say which patch they are, because client-node's typed methods silently
 // default to JSON Patch.
 import type { KubeConfig } from '@kubernetes/client-node';
+import { managerName } from '../api/v1alpha1/vocabulary.js';
 import { isNotFound, NotLeaderError } from './errors.js';
 import { KubeTransport, type RequestObserver, type RequestSpec, type TransportOptions } from './http.js';
 import { resourcePath, type ResourceType } from './resource.js';
 import type { KubeList, KubeObject } from './wire.js';
 
-export const fieldManager = 'stateful-volume-operator';
+export const fieldManager = managerName;
 
 export type PatchType = 'merge' | 'json' | 'apply';
 

@@ -1,6 +1,7 @@
 // Structured JSON logs. One logger per process; components and reconcile
 // passes take children so every line says where it came from.
 import { pino, type Logger, type LevelWithSilent } from 'pino';
+import { managerName } from '../api/v1alpha1/vocabulary.js';
 
 export type { Logger } from 'pino';
 
@@ -21,7 +22,7 @@ export function isLogLevel(value: string): value is LevelWithSilent {
 export function createLogger(level: LevelWithSilent = 'info'): Logger {
   return pino({
     level,
-    base: { app: 'stateful-volume-operator' },
+    base: { app: managerName },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
   });

@@ -14,6 +14,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test, type TestContext } from 'node:test';
+import { annotations } from '../../src/api/v1alpha1/vocabulary.js';
 import {
   CoreV1Api,
   PatchStrategy,
@@ -22,8 +23,7 @@ import {
   type V1Node,
 } from '@kubernetes/client-node';
 import type { FailoverGroup } from '../../src/api/v1alpha1/types.generated.js';
-import { fencedByAnnotation, outOfServiceTaint } from '../../src/controllers/failovergroup/fence.js';
-import { shutdownConfirmedAnnotation } from '../../src/controllers/failovergroup/shutdown.js';
+import { outOfServiceTaint } from '../../src/controllers/failovergroup/fence.js';
 import { failoverGroupType } from '../../src/controllers/failovergroup/types.js';
 import type { KubeClient } from '../../src/kube/client.js';
 import {
@@ -101,12 +101,12 @@ async function bed(t: TestContext, prefix: string, args: string[]): Promise<Bed>
 /** Removes the out-of-service taints the group added, as its finalizer would have with the operator running. */
 async function releaseTaints(core: CoreV1Api, owner: string): Promise<void> {
   for (const n of (await core.listNode()).items) {
-    if (n.metadata?.annotations?.[fencedByAnnotation] !== owner) continue;
+    if (n.metadata?.annotations?.[annotations.fencedBy] !== owner) continue;
     await core.patchNode(
       {
         name: n.metadata.name ?? '',
         body: {
-          metadata: { annotations: { [fencedByAnnotation]: null } },
+          metadata: { annotations: { [annotations.fencedBy]: null } },
           spec: { taints: (n.spec?.taints ?? []).filter((x) => x.key !== outOfServiceTaint.key) },
         },
       },
@@ -118,7 +118,7 @@ async function releaseTaints(core: CoreV1Api, owner: string): Promise<void> {
 /** Nodes this group (namespace/name) tainted out of service. */
 async function fencedBy(core: CoreV1Api, owner: string): Promise<string[]> {
   return (await core.listNode()).items
-    .filter((n) => isOutOfService(n) && n.metadata?.annotations?.[fencedByAnnotation] === owner)
+    .filter((n) => isOutOfService(n) && n.metadata?.annotations?.[annotations.fencedBy] === owner)
     .map((n) => n.metadata?.name ?? '');
 }
 
@@ -159,7 +159,7 @@ test('a kubelet restart (Lease silent 30 s, node alive) is not fenced in the def
   // A confirmation from an earlier incident, an hour old: it must not count for this one.
   const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
   await core.patchNode(
-    { name: node, body: { metadata: { annotations: { [shutdownConfirmedAnnotation]: hourAgo } } } },
+    { name: node, body: { metadata: { annotations: { [annotations.shutdownConfirmedAt]: hourAgo } } } },
     setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
   );
   t.after(() => liftTestShutdown(node));

@@ -2,6 +2,7 @@
 // VolumeSnapshot of its primary claim.
 import { conditions, objectName, observedGeneration, quantity, time } from './common.js';
 import { integer, object, required, string, type KindDefinition } from './schema.js';
+import { defaultBackupDeadlineSeconds } from './vocabulary.js';
 
 const spec = object(
   'Which volume to back up. Immutable: a backup is a fact about the past; create a new VolumeBackup instead.',
@@ -18,7 +19,7 @@ const spec = object(
     deadlineSeconds: integer('How long the backup may take to become Ready before it is marked Failed.', {
       minimum: 1,
       maximum: 604800,
-      default: 3600,
+      default: defaultBackupDeadlineSeconds,
     }),
   },
   {

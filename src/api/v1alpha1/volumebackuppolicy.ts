@@ -3,6 +3,7 @@
 import { conditions, labelSelector, objectName, observedGeneration, seconds, time } from './common.js';
 import { scheduleMacros } from './schedule.js';
 import { array, boolean, integer, object, required, string, type KindDefinition } from './schema.js';
+import { defaultBackupDeadlineSeconds } from './vocabulary.js';
 
 const monthNames = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const dayNames = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
@@ -168,7 +169,7 @@ const spec = object(
     backupDeadlineSeconds: integer(
       'How long each backup may take to become Ready before it is marked Failed. Copied into the VolumeBackups ' +
         'the policy creates.',
-      { minimum: 1, maximum: 604800, default: 3600 },
+      { minimum: 1, maximum: 604800, default: defaultBackupDeadlineSeconds },
     ),
   },
   {

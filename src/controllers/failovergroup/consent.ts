@@ -3,15 +3,12 @@
 // cluster administrator's decision (operator flags), never a namespace
 // tenant's (a FailoverGroup only asks). Pure: the caller passes the policy and
 // what it observed.
+import { failoverGroupReasons as reasons } from '../../api/v1alpha1/reasons.js';
 import type { LabelSelector } from '../../api/v1alpha1/types.generated.js';
+import { annotations } from '../../api/v1alpha1/vocabulary.js';
 import { matchesSelector } from '../volumebackuppolicy/select.js';
 import type { Node } from './fence.js';
-import {
-  cloudShutdownTaintKey,
-  shutdownConfirmedAnnotation,
-  shutdownVerdict,
-  type ShutdownInput,
-} from './shutdown.js';
+import { cloudShutdownTaintKey, shutdownVerdict, type ShutdownInput } from './shutdown.js';
 
 /**
  * Disabled: never fence. ConfirmedShutdown: Lease silence, the Ready condition
@@ -38,9 +35,9 @@ export const defaultFencingPolicy: FencingPolicy = {
 
 /** Reasons of the Degraded condition and of the Warning Event when a failed node may not be fenced. */
 export const fencingRefusalReasons = {
-  disabled: 'FencingDisabled',
-  notEligible: 'NodeNotEligible',
-  awaiting: 'AwaitingShutdownConfirmation',
+  disabled: reasons.FencingDisabled,
+  notEligible: reasons.NodeNotEligible,
+  awaiting: reasons.AwaitingShutdownConfirmation,
 } as const;
 export type FencingRefusalReason = (typeof fencingRefusalReasons)[keyof typeof fencingRefusalReasons];
 
@@ -66,7 +63,7 @@ function awaiting(name: string, silent: string, why: string): Consent {
     message:
       `node ${name} is silent (${silent}) but not confirmed shut down: ${why}. It is fenced once the cloud ` +
       `provider taints it ${cloudShutdownTaintKey} or a fencing agent that powered it off annotates it ` +
-      `${shutdownConfirmedAnnotation}=<RFC 3339 time> (--fencing-mode=ConfirmedShutdown)`,
+      `${annotations.shutdownConfirmedAt}=<RFC 3339 time> (--fencing-mode=ConfirmedShutdown)`,
   };
 }
 

@@ -6,6 +6,8 @@ import type {
   FailoverGroupStatus,
   FailoverRecord,
 } from '../../api/v1alpha1/types.generated.js';
+import { failoverGroupReasons as reasons } from '../../api/v1alpha1/reasons.js';
+import { failoverGroupConditions as types } from '../../api/v1alpha1/types.generated.js';
 import type { Recorder } from '../../runtime/capabilities.js';
 import { fencingRefusalReasons } from './consent.js';
 import { movesZone } from './status.js';
@@ -34,7 +36,7 @@ function announcePromotions(recorder: Recorder, fg: FailoverGroup, zone: ZoneOut
     if (p.restoreFrom === undefined || before.has(`${p.volume.uid ?? ''}@${p.startedAt}`)) continue;
     recorder.normal(
       fg,
-      'RestoringFromBackup',
+      reasons.RestoringFromBackup,
       `no standby of ${p.volume.name} in ${p.zone}: its StatefulVolume restores one there from backup ` +
         `${p.restoreFrom}, then promotes it`,
     );
@@ -42,7 +44,7 @@ function announcePromotions(recorder: Recorder, fg: FailoverGroup, zone: ZoneOut
   for (const p of zone.promoted ?? [])
     recorder.normal(
       fg,
-      'StandbyPromoted',
+      reasons.StandbyPromoted,
       `claim ${p.oldClaim?.name ?? p.volume.name} of StatefulVolume ${p.volume.name} now uses the standby's volume ` +
         `in ${p.zone}; the old primary's volume is kept (Retain)`,
     );
@@ -50,44 +52,48 @@ function announcePromotions(recorder: Recorder, fg: FailoverGroup, zone: ZoneOut
 
 // A group whose workload is not there protects nothing: said once, when it starts.
 function announceMissingWorkload(recorder: Recorder, fg: FailoverGroup, status: FailoverGroupStatus): void {
-  const ready = status.conditions?.find((c) => c.type === 'Ready');
-  const was = fg.status?.conditions?.find((c) => c.type === 'Ready');
-  if (ready?.reason !== 'WorkloadNotFound' || was?.reason === 'WorkloadNotFound') return;
-  recorder.warning(fg, 'WorkloadNotFound', `${ready.message ?? ''}; nothing is protected until it exists`);
+  const ready = status.conditions?.find((c) => c.type === types.Ready);
+  const was = fg.status?.conditions?.find((c) => c.type === types.Ready);
+  if (ready?.reason !== reasons.WorkloadNotFound || was?.reason === reasons.WorkloadNotFound) return;
+  recorder.warning(
+    fg,
+    reasons.WorkloadNotFound,
+    `${ready.message ?? ''}; nothing is protected until it exists`,
+  );
 }
 
 const fencingRefusals = new Set<string>(Object.values(fencingRefusalReasons));
 
 // A failed node the operator may not fence: said once per reason, with what would let it.
 function announceFencingRefusal(recorder: Recorder, fg: FailoverGroup, status: FailoverGroupStatus): void {
-  const degraded = status.conditions?.find((c) => c.type === 'Degraded');
-  const was = fg.status?.conditions?.find((c) => c.type === 'Degraded');
+  const degraded = status.conditions?.find((c) => c.type === types.Degraded);
+  const was = fg.status?.conditions?.find((c) => c.type === types.Degraded);
   if (degraded === undefined || !fencingRefusals.has(degraded.reason) || degraded.reason === was?.reason)
     return;
   recorder.warning(fg, degraded.reason, degraded.message ?? '');
 }
 
-const refusalReasons = new Set([
-  'PromotionRefused',
-  'NoHealthyZone',
-  'NoStandby',
-  'DataLossTooLarge',
-  'ManualPromotion',
-  'VolumeMissing',
-  'VolumeTaken',
-  'ClaimReplaced',
-  'TargetZoneUnhealthy',
-  'UnknownZone',
-  'MoveBackupFailed',
+const refusalReasons = new Set<string>([
+  reasons.PromotionRefused,
+  reasons.NoHealthyZone,
+  reasons.NoStandby,
+  reasons.DataLossTooLarge,
+  reasons.ManualPromotion,
+  reasons.VolumeMissing,
+  reasons.VolumeTaken,
+  reasons.ClaimReplaced,
+  reasons.TargetZoneUnhealthy,
+  reasons.UnknownZone,
+  reasons.MoveBackupFailed,
 ]);
 
 // A promotion or move the operator will not make: said once per reason.
 function announcePromotionRefusal(recorder: Recorder, fg: FailoverGroup, status: FailoverGroupStatus): void {
-  const degraded = status.conditions?.find((c) => c.type === 'Degraded');
-  const was = fg.status?.conditions?.find((c) => c.type === 'Degraded');
+  const degraded = status.conditions?.find((c) => c.type === types.Degraded);
+  const was = fg.status?.conditions?.find((c) => c.type === types.Degraded);
   if (degraded === undefined || !refusalReasons.has(degraded.reason)) return;
   if (degraded.reason !== was?.reason)
-    recorder.warning(fg, 'PromotionRefused', `${degraded.reason}: ${degraded.message}`);
+    recorder.warning(fg, reasons.PromotionRefused, `${degraded.reason}: ${degraded.message}`);
 }
 
 function announceZoneLoss(recorder: Recorder, fg: FailoverGroup, status: FailoverGroupStatus): void {
@@ -98,7 +104,7 @@ function announceZoneLoss(recorder: Recorder, fg: FailoverGroup, status: Failove
   const window = last.dataLossWindowSeconds;
   recorder.warning(
     fg,
-    'ZoneLost',
+    reasons.ZoneLost,
     `zone ${last.fromZone ?? ''} has no Ready node; promoting the standbys in ${last.toZone ?? ''} ` +
       `(data loss window ${window !== undefined ? `${String(window)} s` : 'unknown'})`,
   );
@@ -118,7 +124,7 @@ function announceMove(recorder: Recorder, fg: FailoverGroup, status: FailoverGro
   const why = last.reason === 'Failback' ? 'back to the preferred zone' : 'as the promote annotation asks';
   recorder.normal(
     fg,
-    last.reason === 'Failback' ? 'FailbackStarted' : 'MoveStarted',
+    last.reason === 'Failback' ? reasons.FailbackStarted : reasons.MoveStarted,
     `moving from ${last.fromZone ?? ''} to ${last.toZone ?? ''} ${why}; taking a fresh backup of each volume first`,
   );
 }
@@ -131,7 +137,7 @@ function announceCompletion(recorder: Recorder, fg: FailoverGroup, status: Failo
   const where = movesZone(last) ? `: running in ${last.toZone ?? ''}` : '';
   recorder.normal(
     fg,
-    'FailoverComplete',
+    reasons.FailoverComplete,
     `${last.reason ?? 'NodeFailure'} failover complete in ${String(last.recoverySeconds ?? 0)} s${where}`,
   );
 }

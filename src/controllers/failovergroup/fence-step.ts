@@ -1,6 +1,7 @@
 // Step: fence every failed node that hosts the group's pods (action Fence)
 // and that the administrator's fencing policy lets the operator fence, and
 // record the failover it starts; report the failed nodes it may not fence.
+import { failoverGroupReasons as reasons } from '../../api/v1alpha1/reasons.js';
 import type { FailoverGroup, FailoverRecord, FencedNode } from '../../api/v1alpha1/types.generated.js';
 import { objectKey } from '../../kube/wire.js';
 import { rfc3339 } from '../../runtime/clock.js';
@@ -62,7 +63,11 @@ function notify(
     group,
     failed.map((v) => v.name),
   ))
-    deps.recorder.warning(fg, 'NodeFailed', `node ${name} failed; action is Notify, so nothing was fenced`);
+    deps.recorder.warning(
+      fg,
+      reasons.NodeFailed,
+      `node ${name} failed; action is Notify, so nothing was fenced`,
+    );
 }
 
 export async function fenceFailedNodes(
@@ -107,7 +112,7 @@ export async function fenceFailedNodes(
     out.started.push(failoverRecord(verdict, now));
     deps.recorder.warning(
       fg,
-      'NodeFenced',
+      reasons.NodeFenced,
       `node ${verdict.name} failed (${consent.evidence}): tainted out-of-service, ` +
         `${String(evicted)} pod(s) force-deleted, ${String(detached)} attachment(s) removed`,
     );

@@ -2,6 +2,7 @@
 // limited to what the group owns: its pods on that node and the attachments
 // of their volumes; the node itself only gets (and loses) our taint.
 import type { V1PersistentVolumeClaim, V1Taint, V1VolumeAttachment } from '@kubernetes/client-node';
+import { annotations } from '../../api/v1alpha1/vocabulary.js';
 import { coreTypes } from '../../kube/resource.js';
 import type { Stored, Wire } from '../../kube/wire.js';
 import type { ApiWriter, CacheReader } from '../../runtime/capabilities.js';
@@ -19,16 +20,13 @@ export const outOfServiceTaint: Wire<V1Taint> = {
   effect: 'NoExecute',
 };
 
-/** Marks the taint as ours, so we remove only what we added. */
-export const fencedByAnnotation = 'storage.stateful.dev/fenced-by';
-
 export function isTainted(node: Node): boolean {
   return node.spec?.taints?.some((t) => t.key === outOfServiceTaint.key) ?? false;
 }
 
 /** The node carries the out-of-service taint and this group (namespace/name) added it. */
 export function isFencedBy(node: Node, owner: string): boolean {
-  return node.metadata.annotations?.[fencedByAnnotation] === owner && isTainted(node);
+  return node.metadata.annotations?.[annotations.fencedBy] === owner && isTainted(node);
 }
 
 export function isNodeReady(node: Node): boolean {
@@ -41,7 +39,7 @@ export async function taintNode(client: ApiWriter, node: Node, owner: string): P
   await client.patch(coreTypes.node, undefined, node.metadata.name ?? '', {
     metadata: {
       resourceVersion: node.metadata.resourceVersion,
-      annotations: { [fencedByAnnotation]: owner },
+      annotations: { [annotations.fencedBy]: owner },
     },
     spec: { taints: [...(node.spec?.taints ?? []), outOfServiceTaint] },
   });
@@ -49,7 +47,10 @@ export async function taintNode(client: ApiWriter, node: Node, owner: string): P
 
 export async function untaintNode(client: ApiWriter, node: Node): Promise<void> {
   await client.patch(coreTypes.node, undefined, node.metadata.name ?? '', {
-    metadata: { resourceVersion: node.metadata.resourceVersion, annotations: { [fencedByAnnotation]: null } },
+    metadata: {
+      resourceVersion: node.metadata.resourceVersion,
+      annotations: { [annotations.fencedBy]: null },
+    },
     spec: { taints: (node.spec?.taints ?? []).filter((t) => t.key !== outOfServiceTaint.key) },
   });
 }

@@ -6,6 +6,8 @@
 // before touching the claim, or is gone) and its taints are lifted. A
 // promotion that cannot go on is reported, not abandoned, because giving it up
 // could leave the workload's claim on no data at all.
+import { failoverGroupReasons as reasons } from '../../api/v1alpha1/reasons.js';
+import { finalizers } from '../../api/v1alpha1/vocabulary.js';
 import type {
   FailoverGroup,
   FailoverGroupStatus,
@@ -28,13 +30,11 @@ import { liveProgress, livePromotions } from './promotions.js';
 import { failoverGroupType } from './types.js';
 import { writeStatus } from '../../runtime/status.js';
 
-export const failoverCleanup = 'storage.stateful.dev/failover-cleanup';
-
 export async function ensureFinalizer(
   deps: { client: ApiWriter; cache: CacheWriter },
   fg: FailoverGroup,
 ): Promise<FailoverGroup> {
-  return addFinalizer(deps.client, failoverGroupType, fg, failoverCleanup, deps.cache);
+  return addFinalizer(deps.client, failoverGroupType, fg, finalizers.failoverCleanup, deps.cache);
 }
 
 type Settled = { kind: 'done' } | { kind: 'progress' } | { kind: 'stuck'; message: string };
@@ -48,7 +48,7 @@ async function holds(
   const progress = await liveProgress(deps, fg, record);
   if (progress.kind === 'completed' || progress.kind === 'gone') return false;
   // A refusal touches nothing more: the volume is released.
-  if (progress.kind === 'stuck' && progress.reason === 'PromotionRefused') return false;
+  if (progress.kind === 'stuck' && progress.reason === reasons.PromotionRefused) return false;
   return progress.kind === 'stuck' ? { stuck: progress.message } : {};
 }
 
@@ -99,15 +99,15 @@ export async function finalizeGroup(
   deps: { client: ApiClient; cache: CacheReader & CacheWriter; recorder: Recorder },
   fg: FailoverGroup,
 ): Promise<Result> {
-  if (!hasFinalizer(fg, failoverCleanup)) return done;
+  if (!hasFinalizer(fg, finalizers.failoverCleanup)) return done;
   const promotions = await finishPromotions(deps, fg);
   if (promotions.kind === 'progress') return requeueAfter(1_000);
   if (promotions.kind === 'stuck') {
     deps.recorder.warning(
       fg,
-      'CleanupBlocked',
+      reasons.CleanupBlocked,
       `${promotions.message}; the group is kept until the promotion can finish ` +
-        `(remove the finalizer ${failoverCleanup} to give it up and repair the claim by hand)`,
+        `(remove the finalizer ${finalizers.failoverCleanup} to give it up and repair the claim by hand)`,
     );
     return requeueAfter(15_000);
   }
@@ -115,9 +115,9 @@ export async function finalizeGroup(
   if (released > 0)
     deps.recorder.normal(
       fg,
-      'NodeReleased',
+      reasons.NodeReleased,
       `removed the out-of-service taint from ${String(released)} node(s)`,
     );
-  await removeFinalizer(deps.client, failoverGroupType, fg, failoverCleanup);
+  await removeFinalizer(deps.client, failoverGroupType, fg, finalizers.failoverCleanup);
   return done;
 }

@@ -17,6 +17,7 @@
 //    quiet at the same moment is an API server, etcd or network partition seen from here.
 //
 // Everything is passed in; nothing here reads the clock or the API.
+import { failoverGroupReasons as reasons } from '../../api/v1alpha1/reasons.js';
 
 export interface NodeObservation {
   name: string;
@@ -208,7 +209,7 @@ export function decidePromotion(input: PromotionInput): PromotionDecision {
   if (healthy.length === 0)
     return {
       action: 'refuse',
-      reason: 'NoHealthyZone',
+      reason: reasons.NoHealthyZone,
       message: 'no other zone of spec.zones has a Ready node',
     };
   const order = input.requestedZone !== undefined ? [input.requestedZone] : healthy;
@@ -222,7 +223,7 @@ export function decidePromotion(input: PromotionInput): PromotionDecision {
   if (withStandby === undefined)
     return {
       action: 'refuse',
-      reason: 'NoStandby',
+      reason: reasons.NoStandby,
       message:
         input.requestedZone !== undefined
           ? `promotion to ${input.requestedZone} was asked for, but that zone has no Ready node or no standby replica`
@@ -245,7 +246,7 @@ function promoteOrRefuse(
   if (input.promotion === 'Manual')
     return {
       action: 'refuse',
-      reason: 'ManualPromotion',
+      reason: reasons.ManualPromotion,
       message:
         `zone ${input.activeZone} is lost; to promote ${standby.claim} in ${zone}, annotate the group ` +
         `storage.stateful.dev/promote=${zone} (data loss window ${fmt(loss)})`,
@@ -253,7 +254,7 @@ function promoteOrRefuse(
   if (input.maxDataLossSeconds !== undefined && loss > input.maxDataLossSeconds)
     return {
       action: 'refuse',
-      reason: 'DataLossTooLarge',
+      reason: reasons.DataLossTooLarge,
       message:
         `the standby in ${zone} holds a backup ${fmt(loss)} old, more than maxDataLossSeconds ` +
         `(${String(input.maxDataLossSeconds)} s); if losing that is acceptable, annotate the group ` +

@@ -12,11 +12,14 @@ import type {
   StatefulVolume,
   VolumeBackup,
 } from '../../api/v1alpha1/types.generated.js';
+import { statefulVolumeConditions as types } from '../../api/v1alpha1/types.generated.js';
+import { failoverGroupReasons as reasons } from '../../api/v1alpha1/reasons.js';
+import { labels } from '../../api/v1alpha1/vocabulary.js';
 import { coreTypes } from '../../kube/resource.js';
 import type { ApiReader } from '../../runtime/capabilities.js';
 import { statefulVolumeType } from '../kinds.js';
 import { claimNameOf } from '../statefulvolume/claim.js';
-import { seedOf, sourceBackupLabel, standbyClaimName } from '../statefulvolume/standbys.js';
+import { seedOf, standbyClaimName } from '../statefulvolume/standbys.js';
 import { failoverGroupType, type Claim, type Volume } from './types.js';
 
 export type Progress =
@@ -91,10 +94,10 @@ function progressMessage(vol: StatefulVolume, phase: string, message: string): P
   if (phase === 'Refused')
     return {
       kind: 'stuck',
-      reason: 'PromotionRefused',
+      reason: reasons.PromotionRefused,
       message: `StatefulVolume ${name} refused the promotion: ${message}`,
     };
-  const cond = vol.status?.conditions?.find((c) => c.type === 'Promoting');
+  const cond = vol.status?.conditions?.find((c) => c.type === types.Promoting);
   if (cond?.status === 'False')
     return { kind: 'stuck', reason: cond.reason, message: `StatefulVolume ${name}: ${message}` };
   return { kind: 'pending', message: `${name}: ${message}` };
@@ -105,7 +108,7 @@ export function arrived(claim: Claim | undefined, zone: string): boolean {
   return (
     claim?.status?.phase === 'Bound' &&
     claim.metadata.deletionTimestamp === undefined &&
-    claim.metadata.labels?.['storage.stateful.dev/zone'] === zone
+    claim.metadata.labels?.[labels.zone] === zone
   );
 }
 
@@ -164,7 +167,7 @@ async function standbyOf(
   if (standby === undefined || pv === undefined || standby.status?.phase !== 'Bound')
     return { stuck: `no Bound standby claim of ${claimNameOf(vol)} in ${zone}` };
   // The label holds at most 63 characters of the backup's name; seedOf reads a longer one back.
-  const source = standby.metadata.labels?.[sourceBackupLabel] !== undefined ? seedOf(standby) : undefined;
+  const source = standby.metadata.labels?.[labels.sourceBackup] !== undefined ? seedOf(standby) : undefined;
   return {
     standbyClaim: identity(standby),
     standbyVolume: identity(pv),

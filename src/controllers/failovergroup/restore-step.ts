@@ -5,6 +5,7 @@
 // StatefulVolume controller restores a standby claim from it (owned by the
 // volume, labelled restored-for) before rebinding to it. This step only
 // decides; it writes nothing.
+import { failoverGroupReasons as reasons } from '../../api/v1alpha1/reasons.js';
 import type { FailoverGroup, StatefulVolume, VolumeBackup } from '../../api/v1alpha1/types.generated.js';
 import type { ApiReader } from '../../runtime/capabilities.js';
 import { volumeBackupType } from '../kinds.js';
@@ -63,7 +64,7 @@ function tooOld(
   if (input.requested !== undefined || max === undefined || loss <= max) return undefined;
   return {
     kind: 'refused',
-    reason: 'DataLossTooLarge',
+    reason: reasons.DataLossTooLarge,
     message:
       `no standby in ${zone}, and the newest Ready backup is ${loss.toFixed(0)} s old, more than ` +
       `maxDataLossSeconds (${String(max)} s); if losing that is acceptable, annotate the group ` +

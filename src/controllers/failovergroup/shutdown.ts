@@ -20,13 +20,13 @@
 // clock, the operator must not have watched the node renew after it first saw
 // the confirmation (a taint without timeAdded, as the cloud provider writes
 // it, is judged by that alone).
+import { annotations } from '../../api/v1alpha1/vocabulary.js';
 import type { KubeObject } from '../../kube/wire.js';
 import type { Clock } from '../../runtime/clock.js';
 import type { InformerEvent } from '../../runtime/informer.js';
 import type { Node } from './fence.js';
 
 export const cloudShutdownTaintKey = 'node.cloudprovider.kubernetes.io/shutdown';
-export const shutdownConfirmedAnnotation = 'storage.stateful.dev/shutdown-confirmed-at';
 
 export type ConfirmationSource = 'CloudProvider' | 'FencingAgent';
 
@@ -40,7 +40,7 @@ export interface Confirmation {
 
 const describe: Record<ConfirmationSource, string> = {
   CloudProvider: `the cloud provider's taint ${cloudShutdownTaintKey}`,
-  FencingAgent: `the fencing agent's annotation ${shutdownConfirmedAnnotation}`,
+  FencingAgent: `the fencing agent's annotation ${annotations.shutdownConfirmedAt}`,
 };
 
 function parseTime(value: string): Date | undefined {
@@ -62,11 +62,11 @@ export function confirmationsOf(node: Node): { found: Confirmation[]; unreadable
       ...(added !== undefined ? { statedAt: added } : {}),
     });
   }
-  const raw = node.metadata.annotations?.[shutdownConfirmedAnnotation];
+  const raw = node.metadata.annotations?.[annotations.shutdownConfirmedAt];
   if (raw === undefined) return { found };
   const at = parseTime(raw.trim());
   if (at === undefined)
-    return { found, unreadable: `${shutdownConfirmedAnnotation}="${raw}" is not an RFC 3339 time` };
+    return { found, unreadable: `${annotations.shutdownConfirmedAt}="${raw}" is not an RFC 3339 time` };
   found.push({ source: 'FencingAgent', statedAt: at, value: raw });
   return { found };
 }

@@ -5,6 +5,8 @@ import type {
   FailoverRecord,
   FencedNode,
 } from '../../api/v1alpha1/types.generated.js';
+import { failoverGroupConditions as types } from '../../api/v1alpha1/types.generated.js';
+import { failoverGroupReasons as reasons } from '../../api/v1alpha1/reasons.js';
 import { rfc3339 } from '../../runtime/clock.js';
 import { setCondition, type Condition, type ConditionUpdate } from '../../runtime/conditions.js';
 import type { FenceOutcome } from './fence-step.js';
@@ -110,22 +112,22 @@ function conditionsFor(
     conds,
     ready
       ? {
-          type: 'Ready',
+          type: types.Ready,
           status: 'True',
-          reason: 'WorkloadReady',
+          reason: reasons.WorkloadReady,
           message: 'every pod of the workload is Ready',
         }
       : view.workloadFound
         ? {
-            type: 'Ready',
+            type: types.Ready,
             status: 'False',
-            reason: 'PodsNotReady',
+            reason: reasons.PodsNotReady,
             message: 'some pods of the workload are not Ready',
           }
         : {
-            type: 'Ready',
+            type: types.Ready,
             status: 'False',
-            reason: 'WorkloadNotFound',
+            reason: reasons.WorkloadNotFound,
             message: `${fg.spec.workload.kind} ${fg.spec.workload.name} not found in this namespace`,
           },
     gen,
@@ -135,12 +137,17 @@ function conditionsFor(
     conds,
     degraded === undefined
       ? {
-          type: 'Degraded',
+          type: types.Degraded,
           status: 'False',
-          reason: 'AllNodesHealthy',
+          reason: reasons.AllNodesHealthy,
           message: 'every node of the group is Ready',
         }
-      : { type: 'Degraded', status: 'True', reason: degradedReason ?? 'NodeUnhealthy', message: degraded },
+      : {
+          type: types.Degraded,
+          status: 'True',
+          reason: degradedReason ?? reasons.NodeUnhealthy,
+          message: degraded,
+        },
     gen,
     now,
   );
@@ -162,9 +169,14 @@ function failingOverCondition(
   progress: string | undefined,
 ): ConditionUpdate {
   if (phase !== 'FailingOver')
-    return { type: 'FailingOver', status: 'False', reason: 'Idle', message: 'no failover in progress' };
+    return {
+      type: types.FailingOver,
+      status: 'False',
+      reason: reasons.Idle,
+      message: 'no failover in progress',
+    };
   return {
-    type: 'FailingOver',
+    type: types.FailingOver,
     status: 'True',
     reason: reason ?? 'NodeFailure',
     message: `${failingOverMessages[reason ?? 'NodeFailure']}${progress !== undefined ? `; now: ${progress}` : ''}`,
@@ -246,7 +258,7 @@ function refusalOf(input: StatusInput): { reason: string; message: string } | un
     refused.length === 0
       ? undefined
       : { reason: refused[0]?.reason ?? '', message: refused.map((r) => r.message).join('; ') };
-  if (zone !== undefined && (zone.reason !== 'WaitingForFencing' || fencing === undefined)) return zone;
+  if (zone !== undefined && (zone.reason !== reasons.WaitingForFencing || fencing === undefined)) return zone;
   return fencing;
 }
 

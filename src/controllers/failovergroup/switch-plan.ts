@@ -3,6 +3,7 @@
 // Automatic moves the group back to its preferred zone once every node there
 // has been Ready for failbackDelaySeconds (reason Failback). A zone that is
 // lost is zone-step.ts's business, not this. Pure.
+import { failoverGroupReasons as reasons } from '../../api/v1alpha1/reasons.js';
 import type { HealthReport } from './health.js';
 import { zoneHealth } from './health.js';
 
@@ -46,14 +47,14 @@ function requested(input: SwitchInput, to: string): SwitchDecision {
   if (!input.zones.includes(to))
     return {
       action: 'wait',
-      reason: 'UnknownZone',
+      reason: reasons.UnknownZone,
       message: `the promote annotation asks for zone ${to}, which is not in spec.zones`,
       retryAfterMs: recheckMs,
     };
   if (!whole(input.report, to))
     return {
       action: 'wait',
-      reason: 'TargetZoneUnhealthy',
+      reason: reasons.TargetZoneUnhealthy,
       message: `moving to ${to} as the promote annotation asks once every node there is Ready`,
       retryAfterMs: recheckMs,
     };

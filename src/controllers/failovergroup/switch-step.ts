@@ -13,13 +13,14 @@ import type {
   StatefulVolume,
   VolumeBackup,
 } from '../../api/v1alpha1/types.generated.js';
+import { failoverGroupReasons as reasons } from '../../api/v1alpha1/reasons.js';
 import { labelValue } from '../../kube/names.js';
 import { coreTypes } from '../../kube/resource.js';
 import { rfc3339 } from '../../runtime/clock.js';
 import type { ApiClient, ApiWriter, CacheReader } from '../../runtime/capabilities.js';
 import { volumeBackupType } from '../kinds.js';
-import { claimNameOf, labels, managerName } from '../statefulvolume/claim.js';
-import { sourceBackupLabel } from '../statefulvolume/standbys.js';
+import { annotations, labels, managerName } from '../../api/v1alpha1/vocabulary.js';
+import { claimNameOf } from '../statefulvolume/claim.js';
 import { stampedName } from '../volumebackuppolicy/naming.js';
 import { zoneLabel, type GroupView } from './observe.js';
 import { advance, arrived, buildRecord, type Next } from './promotions.js';
@@ -27,10 +28,7 @@ import { decideSwitch, type SwitchDecision, type SwitchInput } from './switch-pl
 import { failoverGroupType, type Claim } from './types.js';
 import type { Node } from './fence.js';
 import type { Pod } from './workload.js';
-import { groupVolumes, promoteAnnotation, rebindUnderway, recordsOf, type ZoneOutcome } from './zone-step.js';
-
-/** On the backups a move takes: the FailoverGroup that took them. */
-export const moveBackupLabel = 'storage.stateful.dev/failover-group';
+import { groupVolumes, rebindUnderway, recordsOf, type ZoneOutcome } from './zone-step.js';
 
 const movingReasons = new Set<FailoverRecord['reason']>(['Failback', 'Manual']);
 
@@ -101,7 +99,7 @@ async function freshBackup(
         labels: {
           [labels.managedBy]: managerName,
           [labels.volume]: labelValue(vol.metadata.name ?? ''),
-          [moveBackupLabel]: labelValue(fg.metadata.name ?? ''),
+          [labels.failoverGroup]: labelValue(fg.metadata.name ?? ''),
         },
       },
       spec: { volumeName: vol.metadata.name ?? '' },
@@ -117,7 +115,7 @@ function backupFailed(name: string, backup: VolumeBackup, record: FailoverRecord
   const why = backup.status?.error?.message ?? 'no reason given';
   return {
     kind: 'stuck',
-    reason: 'MoveBackupFailed',
+    reason: reasons.MoveBackupFailed,
     message: `backup ${name} of ${backup.spec.volumeName} failed (${why}); the group stays in ${record.fromZone ?? ''}`,
   };
 }
@@ -136,7 +134,7 @@ function refilledStandby(
       (c) =>
         c.metadata.labels?.[labels.volume] === labelValue(vol.metadata.name ?? '') &&
         c.metadata.labels[labels.zone] === zone &&
-        c.metadata.labels[sourceBackupLabel] === labelValue(backup) &&
+        c.metadata.labels[labels.sourceBackup] === labelValue(backup) &&
         c.status?.phase === 'Bound' &&
         c.metadata.deletionTimestamp === undefined,
     )
@@ -225,7 +223,7 @@ async function nextMove(
     ...(takenAt !== undefined ? { backupTakenAt: takenAt } : {}),
   });
   return 'stuck' in built
-    ? { kind: 'stuck', reason: 'NoStandby', message: built.stuck }
+    ? { kind: 'stuck', reason: reasons.NoStandby, message: built.stuck }
     : { kind: 'record', record: built };
 }
 
@@ -262,9 +260,9 @@ async function carryOn(
 
 /** A request already met (the group runs where it asks) is taken off, as Argo CD does with its refresh annotation. */
 async function consumeRequest(deps: { client: ApiWriter }, fg: FailoverGroup, active: string): Promise<void> {
-  if (fg.metadata.annotations?.[promoteAnnotation] !== active) return;
+  if (fg.metadata.annotations?.[annotations.promote] !== active) return;
   await deps.client.patch(failoverGroupType, fg.metadata.namespace, fg.metadata.name ?? '', {
-    metadata: { resourceVersion: fg.metadata.resourceVersion, annotations: { [promoteAnnotation]: null } },
+    metadata: { resourceVersion: fg.metadata.resourceVersion, annotations: { [annotations.promote]: null } },
   });
 }
 
@@ -275,7 +273,7 @@ function switchInput(
   inProgress: boolean,
   now: Date,
 ): SwitchInput {
-  const requested = fg.metadata.annotations?.[promoteAnnotation];
+  const requested = fg.metadata.annotations?.[annotations.promote];
   return {
     zones: fg.spec.zones,
     activeZone: active,

@@ -4,6 +4,7 @@
 // controller's grace period, so a node fenced within that window still says
 // Ready while it is dead, and an operator that has just started has seen no
 // renewal at all.
+import { failoverGroupReasons as reasons } from '../../api/v1alpha1/reasons.js';
 import type { FailoverGroup } from '../../api/v1alpha1/types.generated.js';
 import { objectKey } from '../../kube/wire.js';
 import type { ApiWriter, Recorder } from '../../runtime/capabilities.js';
@@ -41,7 +42,7 @@ export async function releaseRecoveredNodes(
     released.push(node.metadata.name ?? '');
     deps.recorder.normal(
       fg,
-      'NodeRecovered',
+      reasons.NodeRecovered,
       `node ${node.metadata.name ?? ''} is Ready and renewing its Lease again; out-of-service taint removed`,
     );
   }

@@ -11,14 +11,14 @@ import type {
   StatefulVolume,
   VolumeBackup,
 } from '../../api/v1alpha1/types.generated.js';
+import { failoverGroupReasons as reasons } from '../../api/v1alpha1/reasons.js';
 import { labelValue } from '../../kube/names.js';
 import { coreTypes } from '../../kube/resource.js';
 import { rfc3339 } from '../../runtime/clock.js';
 import type { ApiReader } from '../../runtime/capabilities.js';
 import { statefulVolumeType, volumeBackupType } from '../kinds.js';
-import { claimNameOf, labels } from '../statefulvolume/claim.js';
-import { restoredForLabel } from '../statefulvolume/promote.js';
-import { sourceBackupLabel } from '../statefulvolume/standbys.js';
+import { annotations, labels } from '../../api/v1alpha1/vocabulary.js';
+import { claimNameOf } from '../statefulvolume/claim.js';
 import { matchesSelector } from '../volumebackuppolicy/select.js';
 import { decidePromotion, zoneHealth, type PromotionCandidate } from './health.js';
 import type { GroupView } from './observe.js';
@@ -26,9 +26,6 @@ import { zoneLabel } from './observe.js';
 import { advance, arrived, buildRecord, type Advanced, type EntryInput, type Next } from './promotions.js';
 import { newestReady, restoreFromBackups } from './restore-step.js';
 import type { Claim } from './types.js';
-
-/** A person's go-ahead: promote the standbys in this zone (whatever promotion and maxDataLossSeconds say). */
-export const promoteAnnotation = 'storage.stateful.dev/promote';
 
 export interface ZoneOutcome {
   /** The zone failover to show as lastFailover; `replaces` when it continues the current record. */
@@ -118,14 +115,14 @@ function newestStandby(
       c.metadata.labels?.[labels.volume] === labelValue(vol.metadata.name ?? '') &&
       c.metadata.labels[labels.zone] === zone &&
       (c.metadata.ownerReferences?.some((o) => o.uid === vol.metadata.uid) === true ||
-        c.metadata.labels[restoredForLabel] === labelValue(vol.metadata.name ?? '')) &&
+        c.metadata.labels[labels.restoredFor] === labelValue(vol.metadata.name ?? '')) &&
       c.status?.phase === 'Bound' &&
       c.metadata.deletionTimestamp === undefined,
   );
   const dated = mine.map((c) => ({
     claim: c.metadata.name ?? '',
     at: backupTime(
-      backups.find((b) => labelValue(b.metadata.name ?? '') === c.metadata.labels?.[sourceBackupLabel]),
+      backups.find((b) => labelValue(b.metadata.name ?? '') === c.metadata.labels?.[labels.sourceBackup]),
     ),
   }));
   dated.sort((a, b) => (b.at?.getTime() ?? -1) - (a.at?.getTime() ?? -1));
@@ -226,7 +223,7 @@ async function nextFor(
   if (from === undefined)
     return {
       kind: 'stuck',
-      reason: 'NoStandby',
+      reason: reasons.NoStandby,
       message: `no Bound standby and no Ready backup of ${vol.metadata.name ?? ''} for ${zone}`,
     };
   const built = await buildRecord(deps, vol, {
@@ -236,7 +233,7 @@ async function nextFor(
     from: from.from,
     ...(from.at !== undefined ? { backupTakenAt: rfc3339(from.at) } : {}),
   });
-  if ('stuck' in built) return { kind: 'stuck', reason: 'NoStandby', message: built.stuck };
+  if ('stuck' in built) return { kind: 'stuck', reason: reasons.NoStandby, message: built.stuck };
   return { kind: 'record', record: built };
 }
 
@@ -315,7 +312,7 @@ function resumed(fg: FailoverGroup): Decided | undefined {
 }
 
 function requestedZone(fg: FailoverGroup): { requestedZone?: string } {
-  const requested = fg.metadata.annotations?.[promoteAnnotation];
+  const requested = fg.metadata.annotations?.[annotations.promote];
   return requested !== undefined && requested !== '' ? { requestedZone: requested } : {};
 }
 
@@ -363,7 +360,7 @@ async function decide(
     ...requestedZone(fg),
   });
   if (decision.action === 'stay') return { kind: 'outcome', outcome: {} };
-  if (decision.action === 'refuse' && decision.reason === 'NoStandby') {
+  if (decision.action === 'refuse' && decision.reason === reasons.NoStandby) {
     const restored = await restoreDecision(deps, fg, view, volumes, { active, now, byZone });
     if (restored !== undefined) return restored;
   }
@@ -390,7 +387,7 @@ function waitForFencing(view: GroupView, active: string): ZoneOutcome | undefine
   return {
     busy: true,
     refusal: {
-      reason: 'WaitingForFencing',
+      reason: reasons.WaitingForFencing,
       message: `${String(left.length)} pod(s) of the group are still on nodes of ${active}; promoting once they are fenced`,
     },
   };

@@ -8,16 +8,7 @@ import type {
 import { labelValue } from '../../kube/names.js';
 import { parseQuantity } from '../../kube/quantity.js';
 
-export const labels = {
-  managedBy: 'app.kubernetes.io/managed-by',
-  volume: 'storage.stateful.dev/volume',
-  role: 'storage.stateful.dev/role',
-  zone: 'storage.stateful.dev/zone',
-  /** Put on a claim released by a Retain deletion, so it can be adopted again knowingly. */
-  released: 'storage.stateful.dev/released-from',
-} as const;
-
-export const managerName = 'stateful-volume-operator';
+import { labels, managerName } from '../../api/v1alpha1/vocabulary.js';
 export const selectedNodeAnnotation = 'volume.kubernetes.io/selected-node';
 
 /** The fields of a StatefulVolume this module reads; the generated API type satisfies it. */

@@ -3,6 +3,7 @@
 // a Ready node), because a claim made too early binds to the wrong thing or
 // not at all, and its spec cannot be changed afterwards.
 import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
+import { statefulVolumeReasons as reasons } from '../../api/v1alpha1/reasons.js';
 import type { StatefulVolume } from '../../api/v1alpha1/types.generated.js';
 import { errorMessage, isAlreadyExists, isInvalid, isQuotaExceeded } from '../../kube/errors.js';
 import { parseQuantity } from '../../kube/quantity.js';
@@ -48,7 +49,7 @@ function primaryPin(placement: PlacementView): { zone?: string; pinNode?: string
     if (placement.problems.length === 0) return {};
     return {
       kind: 'waiting',
-      reason: 'NoZoneAvailable',
+      reason: reasons.NoZoneAvailable,
       message: 'no zone of spec.placement.zones has a Ready node',
     };
   }
@@ -56,7 +57,7 @@ function primaryPin(placement: PlacementView): { zone?: string; pinNode?: string
   if (pinNode === undefined) {
     return {
       kind: 'waiting',
-      reason: 'ZoneHasNoNodes',
+      reason: reasons.ZoneHasNoNodes,
       message: `zone ${zone} has no Ready node to provision in`,
     };
   }
@@ -104,13 +105,14 @@ async function create(
   } catch (err) {
     // The cache lags behind our own create: the next event brings the claim in.
     if (isAlreadyExists(err)) return { kind: 'created' };
-    if (isQuotaExceeded(err)) return { kind: 'failed', reason: 'QuotaExceeded', message: errorMessage(err) };
-    if (isInvalid(err)) return { kind: 'failed', reason: 'ClaimInvalid', message: errorMessage(err) };
+    if (isQuotaExceeded(err))
+      return { kind: 'failed', reason: reasons.QuotaExceeded, message: errorMessage(err) };
+    if (isInvalid(err)) return { kind: 'failed', reason: reasons.ClaimInvalid, message: errorMessage(err) };
     throw err;
   }
   deps.recorder.normal(
     vol,
-    'ClaimCreated',
+    reasons.ClaimCreated,
     `Created claim ${desired.metadata.name}${zoneText(planned.plan)}.`,
   );
   return { kind: 'created' };
@@ -133,7 +135,7 @@ export async function ensureClaim(
     if (inputs.promoting === true)
       return {
         kind: 'waiting',
-        reason: 'Promoting',
+        reason: reasons.Promoting,
         message: 'the claim is being rebound to a promoted volume; see status.promotion',
       };
     return create(deps, vol, inputs);
@@ -159,7 +161,7 @@ export async function ensureClaim(
       },
       { type: 'merge' },
     );
-    deps.recorder.normal(vol, 'ClaimAdopted', `Took over the existing claim ${name}.`);
+    deps.recorder.normal(vol, reasons.ClaimAdopted, `Took over the existing claim ${name}.`);
   }
   return { kind: 'present', claim: existing };
 }

@@ -3,6 +3,7 @@
 // request once and reports progress from what the claim says, so a restart in
 // the middle changes nothing.
 import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
+import { statefulVolumeReasons as reasons } from '../../api/v1alpha1/reasons.js';
 import type { StatefulVolume } from '../../api/v1alpha1/types.generated.js';
 import { errorMessage, isForbidden, isInvalid } from '../../kube/errors.js';
 import { parseQuantity } from '../../kube/quantity.js';
@@ -27,7 +28,7 @@ function failedResize(claim: V1PersistentVolumeClaim): ResizeState | undefined {
   const requested = claim.spec?.resources?.requests?.storage ?? '?';
   return {
     kind: 'blocked',
-    reason: 'ResizeFailed',
+    reason: reasons.ResizeFailed,
     message: `the storage driver cannot expand the claim to ${requested} (${failed}); the data is untouched`,
   };
 }
@@ -60,7 +61,7 @@ export function decideResize(
   if (cls.kind === 'ok' && !cls.allowVolumeExpansion) {
     return {
       kind: 'blocked',
-      reason: 'ExpansionNotSupported',
+      reason: reasons.ExpansionNotSupported,
       message: `spec.size asks for ${target} but StorageClass ${cls.name ?? '(default)'} does not allow volume expansion; set allowVolumeExpansion: true on the class`,
     };
   }
@@ -88,9 +89,9 @@ export async function ensureSize(
   } catch (err) {
     // Quota and admission refusals are the user's to fix; anything else is retried.
     if (!isForbidden(err) && !isInvalid(err)) throw err;
-    return { kind: 'blocked', reason: 'ResizeRefused', message: errorMessage(err) };
+    return { kind: 'blocked', reason: reasons.ResizeRefused, message: errorMessage(err) };
   }
-  deps.recorder.normal(vol, 'ClaimExpanding', `Requested ${decision.size} for claim ${name}.`);
+  deps.recorder.normal(vol, reasons.ClaimExpanding, `Requested ${decision.size} for claim ${name}.`);
   const from = claim.status?.capacity?.storage ?? '?';
   return {
     kind: 'resizing',

@@ -2,6 +2,7 @@
 // released (Retain: owner reference removed, released label set) or deleted
 // (Delete) before the finalizer goes, so a failure here is retried, never lost.
 import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
+import { statefulVolumeReasons as reasons } from '../../api/v1alpha1/reasons.js';
 import type { StatefulVolume } from '../../api/v1alpha1/types.generated.js';
 import { errorMessage, isNotFound } from '../../kube/errors.js';
 import { labelValue } from '../../kube/names.js';
@@ -9,17 +10,16 @@ import { coreTypes } from '../../kube/resource.js';
 import type { Stored } from '../../kube/wire.js';
 import type { ApiWriter, CacheReader, CacheWriter, Recorder } from '../../runtime/capabilities.js';
 import { addFinalizer, removeFinalizer } from '../../runtime/finalizers.js';
-import { claimNameOf, labels } from './claim.js';
+import { finalizers, labels } from '../../api/v1alpha1/vocabulary.js';
+import { claimNameOf } from './claim.js';
 import { standbyClaimsOf } from './place.js';
 import { statefulVolumeType } from './types.js';
-
-export const claimProtection = 'storage.stateful.dev/claim-protection';
 
 export async function ensureFinalizer(
   deps: { client: ApiWriter; cache: CacheWriter },
   vol: StatefulVolume,
 ): Promise<StatefulVolume> {
-  return addFinalizer(deps.client, statefulVolumeType, vol, claimProtection, deps.cache);
+  return addFinalizer(deps.client, statefulVolumeType, vol, finalizers.claimProtection, deps.cache);
 }
 
 async function releaseClaim(
@@ -31,7 +31,7 @@ async function releaseClaim(
   const name = claim.metadata.name ?? '';
   if (vol.spec.reclaimPolicy === 'Delete') {
     await deps.client.delete(type, claim.metadata.namespace, name, { preconditionUid: claim.metadata.uid });
-    deps.recorder.normal(vol, 'ClaimDeleted', `Deleted claim ${name} (reclaimPolicy Delete).`);
+    deps.recorder.normal(vol, reasons.ClaimDeleted, `Deleted claim ${name} (reclaimPolicy Delete).`);
     return;
   }
   const others = (claim.metadata.ownerReferences ?? []).filter((o) => o.uid !== vol.metadata.uid);
@@ -42,7 +42,7 @@ async function releaseClaim(
       labels: { [labels.released]: labelValue(vol.metadata.name ?? '') },
     },
   });
-  deps.recorder.normal(vol, 'ClaimReleased', `Kept claim ${name} and its data (reclaimPolicy Retain).`);
+  deps.recorder.normal(vol, reasons.ClaimReleased, `Kept claim ${name} and its data (reclaimPolicy Retain).`);
 }
 
 function ownedClaims(deps: { cache: CacheReader }, vol: StatefulVolume): Stored<V1PersistentVolumeClaim>[] {
@@ -62,12 +62,12 @@ export async function finalize(
 ): Promise<void> {
   try {
     for (const claim of ownedClaims(deps, vol)) await releaseClaim(deps, vol, claim);
-    await removeFinalizer(deps.client, statefulVolumeType, vol, claimProtection);
+    await removeFinalizer(deps.client, statefulVolumeType, vol, finalizers.claimProtection);
   } catch (err) {
     if (isNotFound(err)) return;
     deps.recorder.warning(
       vol,
-      'FinalizerFailed',
+      reasons.FinalizerFailed,
       `Could not release the claims: ${errorMessage(err)}; retrying.`,
     );
     throw err;

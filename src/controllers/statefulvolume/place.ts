@@ -8,7 +8,8 @@ import { labelValue } from '../../kube/names.js';
 import { coreTypes } from '../../kube/resource.js';
 import type { Stored } from '../../kube/wire.js';
 import type { CacheReader } from '../../runtime/capabilities.js';
-import { claimNameOf, labels } from './claim.js';
+import { labels } from '../../api/v1alpha1/vocabulary.js';
+import { claimNameOf } from './claim.js';
 import { planPlacement, type Placement, type PlacedReplica } from './placement.js';
 
 export const defaultTopologyKey = 'topology.kubernetes.io/zone';

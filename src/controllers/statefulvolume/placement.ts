@@ -1,6 +1,7 @@
 // Where a StatefulVolume's replicas live: one per zone, never two in one zone,
 // and never moved once placed (moving a replica would mean copying its data).
 // Pure: the caller passes in the zones the cluster's nodes report.
+import { statefulVolumeReasons as reasons } from '../../api/v1alpha1/reasons.js';
 
 export interface PlacementInput {
   /** 1 primary + (replicas - 1) standbys. */
@@ -42,8 +43,8 @@ function hasNodes(input: PlacementInput, zone: string): boolean {
 function zoneProblems(input: PlacementInput): PlacementProblem[] {
   const problems: PlacementProblem[] = [];
   for (const zone of input.allowedZones) {
-    if (!input.readyNodesByZone.has(zone)) problems.push({ reason: 'UnknownZone', zone });
-    else if (!hasNodes(input, zone)) problems.push({ reason: 'ZoneHasNoNodes', zone });
+    if (!input.readyNodesByZone.has(zone)) problems.push({ reason: reasons.UnknownZone, zone });
+    else if (!hasNodes(input, zone)) problems.push({ reason: reasons.ZoneHasNoNodes, zone });
   }
   return problems;
 }
@@ -79,18 +80,18 @@ export function planPlacement(input: PlacementInput): Placement {
   const standbyZones = [...kept.standbys, ...free].slice(0, wantedStandbys);
   const placedCount = (primaryZone !== undefined || !pinPrimary ? 1 : 0) + standbyZones.length;
   if (placedCount < input.replicas) {
-    problems.push({ reason: 'NotEnoughZones', wanted: input.replicas, available: placedCount });
+    problems.push({ reason: reasons.NotEnoughZones, wanted: input.replicas, available: placedCount });
   }
   return { primaryZone, standbyZones, problems };
 }
 
 export function describeProblem(p: PlacementProblem): string {
   switch (p.reason) {
-    case 'ZoneHasNoNodes':
+    case reasons.ZoneHasNoNodes:
       return `zone ${p.zone} has no Ready node; replicas are not placed there until one is Ready`;
-    case 'UnknownZone':
+    case reasons.UnknownZone:
       return `zone ${p.zone} is listed in spec.placement.zones but no node reports it; check the zone names`;
-    case 'NotEnoughZones':
+    case reasons.NotEnoughZones:
       return `${p.wanted} replicas need ${p.wanted} zones with Ready nodes, only ${p.available} can be used; add zones to spec.placement.zones or lower spec.placement.replicas`;
   }
 }

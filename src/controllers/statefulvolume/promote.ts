@@ -9,6 +9,9 @@
 // The group reads this volume's status.promotion to know when it is done.
 import type { V1PersistentVolume, V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { statefulVolumeReasons as reasons } from '../../api/v1alpha1/reasons.js';
+import { statefulVolumeConditions as types } from '../../api/v1alpha1/types.generated.js';
+import { annotations, labels } from '../../api/v1alpha1/vocabulary.js';
 import type {
   FailoverGroup,
   ObjectIdentity,
@@ -29,20 +32,10 @@ import { claimNameOf, desiredClaim, snapshotSource } from './claim.js';
 import type { PlacementView } from './place.js';
 import { checkClaimDelete, checkRecord, checkVolumeWrite, type Check } from './promotion-checks.js';
 import { planPromotion, type ClaimState, type PromotionStep, type VolumeState } from './promotion-plan.js';
-import { sourceBackupLabel } from './standbys.js';
 import { statefulVolumeType, volumeBackupType } from './types.js';
 
 type Claim = Stored<V1PersistentVolumeClaim>;
 type Volume = Stored<V1PersistentVolume>;
-
-/** On the new primary claim: the volume the old primary's data stays on. */
-export const previousVolumeAnnotation = 'storage.stateful.dev/previous-volume';
-/** On the old primary's volume: whose primary it was, so a person can find the data again. */
-export const formerPrimaryAnnotation = 'storage.stateful.dev/former-primary-of';
-/** On the new primary claim: the backup its data came from. */
-export const promotedFromBackupAnnotation = 'storage.stateful.dev/promoted-from-backup';
-/** On a standby claim restored for a promotion: the StatefulVolume it stands in for. */
-export const restoredForLabel = 'storage.stateful.dev/restored-for';
 
 export interface PromotionOutcome {
   /** status.promotion after this pass. */
@@ -110,17 +103,17 @@ function conditionOf(
   if (status === undefined) return undefined;
   const message = status.message ?? '';
   if (status.phase === 'Refused')
-    return { type: 'Promoting', status: 'False', reason: 'PromotionRefused', message };
+    return { type: types.Promoting, status: 'False', reason: reasons.PromotionRefused, message };
   if (status.phase === 'Completed')
     return {
-      type: 'Promoting',
+      type: types.Promoting,
       status: 'False',
-      reason: 'PromotionCompleted',
+      reason: reasons.PromotionCompleted,
       message: `The claim holds the promoted volume in ${status.record.zone}.`,
     };
-  if (stuck !== undefined) return { type: 'Promoting', status: 'False', reason: stuck.reason, message };
+  if (stuck !== undefined) return { type: types.Promoting, status: 'False', reason: stuck.reason, message };
   return {
-    type: 'Promoting',
+    type: types.Promoting,
     status: 'True',
     reason: status.phase,
     message: `Promoting to ${status.record.zone} for FailoverGroup ${status.group.name}: ${message}`,
@@ -245,8 +238,8 @@ async function look(client: ApiReader, vol: StatefulVolume, record: PromotionRec
 /** What the new primary claim says about where its data came from and where the old data is. */
 function promotionAnnotations(record: PromotionRecord): Record<string, string> {
   return {
-    ...(record.oldVolume !== undefined ? { [previousVolumeAnnotation]: record.oldVolume.name } : {}),
-    ...(record.sourceBackup !== undefined ? { [promotedFromBackupAnnotation]: record.sourceBackup } : {}),
+    ...(record.oldVolume !== undefined ? { [annotations.previousVolume]: record.oldVolume.name } : {}),
+    ...(record.sourceBackup !== undefined ? { [annotations.promotedFromBackup]: record.sourceBackup } : {}),
   };
 }
 
@@ -313,8 +306,8 @@ function restoredClaim(
   });
   const restoreSize = backup.status?.restoreSize;
   if (restoreSize !== undefined) claim.spec.resources = { requests: { storage: restoreSize } };
-  claim.metadata.labels[sourceBackupLabel] = labelValue(backup.metadata.name ?? '');
-  claim.metadata.labels[restoredForLabel] = labelValue(vol.metadata.name ?? '');
+  claim.metadata.labels[labels.sourceBackup] = labelValue(backup.metadata.name ?? '');
+  claim.metadata.labels[labels.restoredFor] = labelValue(vol.metadata.name ?? '');
   return claim as Claim;
 }
 
@@ -398,7 +391,11 @@ async function retain(
 ): Promise<void> {
   const former =
     role === 'old'
-      ? { annotations: { [formerPrimaryAnnotation]: `${vol.metadata.namespace ?? ''}/${claimNameOf(vol)}` } }
+      ? {
+          annotations: {
+            [annotations.formerPrimaryOf]: `${vol.metadata.namespace ?? ''}/${claimNameOf(vol)}`,
+          },
+        }
       : {};
   await patchVolume(client, pv, { metadata: former, spec: { persistentVolumeReclaimPolicy: 'Retain' } });
 }
@@ -522,7 +519,7 @@ async function settledBy(
     case 'finish':
       deps.recorder.normal(
         vol,
-        'PromotionCompleted',
+        reasons.PromotionCompleted,
         `claim ${claimNameOf(vol)} now uses the promoted volume in ${record.zone}; the old primary’s volume is kept (Retain)`,
       );
       return outcome({ ...fresh, phase: 'Completed', message: 'the claim holds the promoted volume' });

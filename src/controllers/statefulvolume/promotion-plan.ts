@@ -12,8 +12,9 @@
 // record may be forged, and echoing what it names could tell a tenant about
 // another namespace's objects. They say which role (the standby's volume, the
 // old primary's volume) is wrong.
+import { statefulVolumeReasons as reasons } from '../../api/v1alpha1/reasons.js';
 import type { PromotionRecord } from '../../api/v1alpha1/types.generated.js';
-import { labels } from './claim.js';
+import { labels } from '../../api/v1alpha1/vocabulary.js';
 
 export interface ClaimState {
   name: string;
@@ -79,7 +80,7 @@ function restoreSteps(view: PromotionView, record: PromotionRecord): PromotionSt
   if (!owned(standby, view.volumeUid))
     return {
       kind: 'stuck',
-      reason: 'StandbyNotOwned',
+      reason: reasons.StandbyNotOwned,
       message: 'a claim of the restored standby’s name exists that this StatefulVolume does not own',
     };
   if (!standby.bound || standby.volumeName === undefined)
@@ -99,7 +100,7 @@ function reservedFor(volume: VolumeState, namespace: string, claimName: string):
 function releaseSteps(view: PromotionView, record: PromotionRecord): PromotionStep | undefined {
   const { volume, oldVolume } = view;
   if (volume === undefined)
-    return { kind: 'stuck', reason: 'VolumeMissing', message: 'the standby’s volume is gone' };
+    return { kind: 'stuck', reason: reasons.VolumeMissing, message: 'the standby’s volume is gone' };
   if (oldVolume !== undefined && oldVolume.reclaimPolicy !== 'Retain')
     return { kind: 'retain', role: 'old', volume: oldVolume.name };
   if (volume.reclaimPolicy !== 'Retain') return { kind: 'retain', role: 'standby', volume: volume.name };
@@ -125,7 +126,7 @@ function reserveStep(
   if (ref?.uid !== undefined && ref.uid !== record.standbyClaim.uid)
     return {
       kind: 'stuck',
-      reason: 'VolumeTaken',
+      reason: reasons.VolumeTaken,
       message: 'the standby’s volume is bound to another claim',
     };
   return { kind: 'reserveVolume', volume: volume.name };
@@ -151,7 +152,7 @@ function claimStep(view: PromotionView, record: PromotionRecord, volume: string)
   if (claim.volumeName === undefined) return { kind: 'wait', reason: 'the new claim is binding' };
   return {
     kind: 'stuck',
-    reason: 'ClaimReplaced',
+    reason: reasons.ClaimReplaced,
     message: `claim ${claim.name} is bound to a volume that is neither the old primary’s nor the standby’s; not deleting it`,
   };
 }
@@ -164,6 +165,6 @@ export function planPromotion(view: PromotionView): PromotionStep {
   if (released !== undefined) return released;
   const volume = view.volume;
   if (volume === undefined)
-    return { kind: 'stuck', reason: 'VolumeMissing', message: 'the standby’s volume is gone' };
+    return { kind: 'stuck', reason: reasons.VolumeMissing, message: 'the standby’s volume is gone' };
   return reserveStep(view, record, volume) ?? claimStep(view, record, volume.name);
 }

@@ -2,6 +2,7 @@
 // VolumeSnapshot, or a claim to clone, always in the volume's own namespace.
 // A source that is missing or not ready yet is a reason to wait, never an error
 // that stops the reconciler: the user may be creating it right now.
+import { statefulVolumeReasons as reasons } from '../../api/v1alpha1/reasons.js';
 import { snapshotSource, type DataSourceRef } from './claim.js';
 
 export interface SourceSpec {
@@ -34,13 +35,13 @@ export type SourceDecision =
 function notFound(kind: string, name: string): SourceDecision {
   return {
     kind: 'wait',
-    reason: 'SourceNotFound',
+    reason: reasons.SourceNotFound,
     message: `${kind} ${name} does not exist in this namespace`,
   };
 }
 
 function notReady(message: string): SourceDecision {
-  return { kind: 'wait', reason: 'SourceNotReady', message };
+  return { kind: 'wait', reason: reasons.SourceNotReady, message };
 }
 
 function restoreOf(snapshot: string, restoreSize: string | undefined): SourceDecision {
@@ -56,7 +57,7 @@ function fromBackup(name: string, found: SourceLookup['backup']): SourceDecision
   if (found.phase === 'Failed') {
     return {
       kind: 'invalid',
-      reason: 'SourceFailed',
+      reason: reasons.SourceFailed,
       message: `VolumeBackup ${name} failed; choose another backup in spec.source`,
     };
   }
@@ -94,7 +95,7 @@ export function decideSource(
     if (source.persistentVolumeClaimName === ownClaim) {
       return {
         kind: 'invalid',
-        reason: 'SourceIsSelf',
+        reason: reasons.SourceIsSelf,
         message: `spec.source.persistentVolumeClaimName names the volume's own claim ${ownClaim}`,
       };
     }

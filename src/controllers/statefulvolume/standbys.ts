@@ -3,6 +3,8 @@
 // so a refresh is a new claim from the newer backup; the older claim is
 // deleted only once the newer one is Bound, so a zone always keeps a copy.
 import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
+import { statefulVolumeReasons as reasons } from '../../api/v1alpha1/reasons.js';
+import { labels } from '../../api/v1alpha1/vocabulary.js';
 import type { ReplicaStatus, StatefulVolume, VolumeBackup } from '../../api/v1alpha1/types.generated.js';
 import { errorMessage, isAlreadyExists, isInvalid, isNotFound, isQuotaExceeded } from '../../kube/errors.js';
 import { boundedName, labelValue, nameFragment, shortHash } from '../../kube/names.js';
@@ -14,8 +16,6 @@ import { claimSize } from './ensure-claim.js';
 import { standbyClaimsOf, type PlacementView } from './place.js';
 import { volumeBackupType } from './types.js';
 
-/** Label naming the VolumeBackup a standby claim was filled from ("none" when empty). */
-export const sourceBackupLabel = 'storage.stateful.dev/source-backup';
 const emptySeed = 'none';
 
 export interface SeedBackup {
@@ -172,7 +172,7 @@ export function newestReadyBackup(deps: { cache: CacheReader }, vol: StatefulVol
  * carries the backup's whole name, so a long name is read back from there.
  */
 export function seedOf(c: Stored<V1PersistentVolumeClaim>): string {
-  const label = c.metadata.labels?.[sourceBackupLabel];
+  const label = c.metadata.labels?.[labels.sourceBackup];
   if (label === undefined) return emptySeed;
   const snapshot = c.spec?.dataSource?.name;
   return snapshot !== undefined && labelValue(snapshot) === label ? snapshot : label;
@@ -181,7 +181,7 @@ export function seedOf(c: Stored<V1PersistentVolumeClaim>): string {
 function existingStandbys(deps: { cache: CacheReader }, vol: StatefulVolume): ExistingStandby[] {
   return standbyClaimsOf(deps, vol).map((c: Stored<V1PersistentVolumeClaim>) => ({
     name: c.metadata.name ?? '',
-    zone: c.metadata.labels?.['storage.stateful.dev/zone'] ?? '',
+    zone: c.metadata.labels?.[labels.zone] ?? '',
     seed: seedOf(c),
     bound: c.status?.phase === 'Bound',
     deleting: c.metadata.deletionTimestamp !== undefined,
@@ -209,7 +209,7 @@ async function createStandby(
       ...(seed !== undefined ? { dataSource: snapshotSource(seed.volumeSnapshotName) } : {}),
     },
   );
-  claim.metadata.labels[sourceBackupLabel] = labelValue(seed?.name ?? emptySeed);
+  claim.metadata.labels[labels.sourceBackup] = labelValue(seed?.name ?? emptySeed);
   try {
     await deps.client.create(coreTypes.persistentVolumeClaim, claim as Stored<V1PersistentVolumeClaim>);
   } catch (err) {
@@ -219,7 +219,7 @@ async function createStandby(
   const from = seed !== undefined ? `from backup ${seed.name}` : 'empty (no Ready backup yet)';
   deps.recorder.normal(
     vol,
-    'StandbyCreated',
+    reasons.StandbyCreated,
     `Created standby claim ${want.name} in zone ${want.zone}, ${from}.`,
   );
 }
@@ -237,7 +237,7 @@ async function removeStandby(
   }
   deps.recorder.normal(
     vol,
-    'StandbyReplaced',
+    reasons.StandbyReplaced,
     `Deleted standby claim ${name}: superseded or no longer wanted.`,
   );
 }
@@ -265,7 +265,7 @@ export async function ensureStandbys(
     return {
       ...decision,
       problem: {
-        reason: isQuotaExceeded(err) ? 'QuotaExceeded' : 'ClaimInvalid',
+        reason: isQuotaExceeded(err) ? reasons.QuotaExceeded : reasons.ClaimInvalid,
         message: errorMessage(err),
       },
     };

@@ -8,6 +8,7 @@ import type {
   StatefulVolumeStatus,
 } from '../../api/v1alpha1/types.generated.js';
 import { statefulVolumeConditions as types } from '../../api/v1alpha1/types.generated.js';
+import { statefulVolumeReasons as reasons } from '../../api/v1alpha1/reasons.js';
 import { setCondition, type Condition, type ConditionUpdate } from '../../runtime/conditions.js';
 import { claimNameOf } from './claim.js';
 import type { ClaimOutcome } from './ensure-claim.js';
@@ -16,24 +17,6 @@ import { describeProblem, type Placement } from './placement.js';
 import type { PromotionOutcome } from './promote.js';
 import type { PendingClaim } from './provisioning.js';
 import type { StandbyOutcome } from './standbys.js';
-
-export const reasons = {
-  ClaimBound: 'ClaimBound',
-  ClaimPending: 'ClaimPending',
-  WaitingForFirstConsumer: 'WaitingForFirstConsumer',
-  ProvisioningFailed: 'ProvisioningFailed',
-  AdoptionRefused: 'AdoptionRefused',
-  Expanding: 'Expanding',
-  NotResizing: 'NotResizing',
-  NoStandbys: 'NoStandbys',
-  StandbysInSync: 'StandbysInSync',
-  StandbysNotInSync: 'StandbysNotInSync',
-  SeededEmpty: 'SeededEmpty',
-  WaitingForPrimary: 'WaitingForPrimary',
-  PodMounted: 'PodMounted',
-  NoConsumer: 'NoConsumer',
-  ConsumerLost: 'ConsumerLost',
-} as const;
 
 /** Everything one pass saw, as the steps returned it. */
 export interface Observation {
@@ -196,7 +179,7 @@ function ready(prov: ConditionUpdate, inSync: ConditionUpdate): ConditionUpdate 
   return {
     type: types.Ready,
     status: 'True',
-    reason: 'Ready',
+    reason: reasons.Ready,
     message: 'The primary is bound and every standby is in sync.',
   };
 }
@@ -295,7 +278,7 @@ export function newProblems(
     reasons.WaitingForPrimary,
     reasons.NoConsumer,
     reasons.StandbysNotInSync,
-    'PromotionCompleted',
+    reasons.PromotionCompleted,
   ]);
   const out: { reason: string; message: string }[] = [];
   for (const c of after) {

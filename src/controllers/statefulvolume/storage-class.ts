@@ -1,6 +1,7 @@
 // Step: the StorageClass the claims will use, checked before any claim is
 // made. A claim naming a class that does not exist never binds and says
 // nothing; a status condition that names the class tells the user what to fix.
+import { statefulVolumeReasons as reasons } from '../../api/v1alpha1/reasons.js';
 import type { StatefulVolume } from '../../api/v1alpha1/types.generated.js';
 import { coreTypes } from '../../kube/resource.js';
 import type { KubeObject } from '../../kube/wire.js';
@@ -37,7 +38,7 @@ export function checkClass(wanted: string | undefined, classes: readonly Storage
     if (def === undefined) {
       return {
         kind: 'missing',
-        reason: 'NoDefaultStorageClass',
+        reason: reasons.NoDefaultStorageClass,
         message:
           'spec.storageClassName is unset and the cluster has no default StorageClass; mark a class with the annotation storageclass.kubernetes.io/is-default-class=true',
       };
@@ -48,7 +49,7 @@ export function checkClass(wanted: string | undefined, classes: readonly Storage
   if (found === undefined) {
     return {
       kind: 'missing',
-      reason: 'StorageClassNotFound',
+      reason: reasons.StorageClassNotFound,
       message: `StorageClass ${wanted} does not exist; create it (the volume waits for it) or create a new StatefulVolume naming an existing class`,
     };
   }

@@ -3,6 +3,7 @@
 // it does not control. The finalizer goes only after that, so a failure here is
 // retried, never lost.
 import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
+import { volumeBackupReasons as reasons } from '../../api/v1alpha1/reasons.js';
 import type { VolumeBackup } from '../../api/v1alpha1/types.generated.js';
 import { isNotFound } from '../../kube/errors.js';
 import { coreTypes } from '../../kube/resource.js';
@@ -14,13 +15,14 @@ import { writeStatus } from '../../runtime/status.js';
 import { restoresReading } from './restore.js';
 import { ownedBy, snapshotNameOf } from './snapshot.js';
 import { deletingStatus } from './status.js';
-import { snapshotProtection, volumeBackupType, volumeSnapshotType, type VolumeSnapshot } from './types.js';
+import { finalizers } from '../../api/v1alpha1/vocabulary.js';
+import { volumeBackupType, volumeSnapshotType, type VolumeSnapshot } from './types.js';
 
 /** A safety net only: a claim that binds or goes wakes the backup through the claim watch. */
 export const restoreRecheckMs = 30_000;
 
 export function ensureFinalizer(deps: { client: ApiWriter }, backup: VolumeBackup): Promise<VolumeBackup> {
-  return addFinalizer(deps.client, volumeBackupType, backup, snapshotProtection);
+  return addFinalizer(deps.client, volumeBackupType, backup, finalizers.snapshotProtection);
 }
 
 /** The backup's own snapshot, read from the API server when the cache has none (it may lag a create). */
@@ -44,7 +46,7 @@ function waitForRestores(
 ): Result {
   deps.recorder.normal(
     backup,
-    'RestoreInProgress',
+    reasons.RestoreInProgress,
     `Keeping VolumeSnapshot ${snapshot} until ${claims.length === 1 ? 'claim' : 'claims'} ${claims.join(', ')} ` +
       'restored from it are Bound; the backup is deleted after that.',
   );
@@ -56,7 +58,7 @@ export async function finalize(
   deps: { cache: CacheReader; client: ApiClient; recorder: Recorder },
   found: VolumeBackup,
 ): Promise<Result> {
-  if (!hasFinalizer(found, snapshotProtection)) return done;
+  if (!hasFinalizer(found, finalizers.snapshotProtection)) return done;
   const snapshot = await ownSnapshot(deps, found);
   // Deleting is shown for as long as the backup lingers, whatever holds it.
   const { object: backup } = await writeStatus(deps.client, volumeBackupType, found, deletingStatus(found));
@@ -68,11 +70,15 @@ export async function finalize(
     if (readers.length > 0) return waitForRestores(deps, backup, name, readers);
     if (snapshot.metadata.deletionTimestamp === undefined) {
       await deps.client.delete(volumeSnapshotType, ns, name, { preconditionUid: snapshot.metadata.uid });
-      deps.recorder.normal(backup, 'SnapshotDeleted', `Deleted VolumeSnapshot ${name} with the backup.`);
+      deps.recorder.normal(
+        backup,
+        reasons.SnapshotDeleted,
+        `Deleted VolumeSnapshot ${name} with the backup.`,
+      );
     }
   }
   try {
-    await removeFinalizer(deps.client, volumeBackupType, backup, snapshotProtection);
+    await removeFinalizer(deps.client, volumeBackupType, backup, finalizers.snapshotProtection);
   } catch (err) {
     // Gone already: another pass finished the job.
     if (!isNotFound(err)) throw err;

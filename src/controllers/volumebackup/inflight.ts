@@ -2,9 +2,10 @@
 // taken in parallel compete for the same disk and tell nothing new; a fixed
 // order (creationTimestamp, then name) also means two backups reconciled at
 // the same moment never both decide to start.
+import { volumeBackupConditions as types } from '../../api/v1alpha1/types.generated.js';
 import type { VolumeBackup } from '../../api/v1alpha1/types.generated.js';
 import type { CacheReader } from '../../runtime/capabilities.js';
-import { reasons } from './progress.js';
+import { volumeBackupReasons as reasons } from '../../api/v1alpha1/reasons.js';
 import { ownedBy } from './snapshot.js';
 import { volumeBackupType, volumeSnapshotType, type VolumeSnapshot } from './types.js';
 
@@ -54,7 +55,7 @@ function snapshotPending(deps: { cache: CacheReader }, b: VolumeBackup): boolean
 }
 
 function siblingOf(deps: { cache: CacheReader }, b: VolumeBackup): SiblingBackup {
-  const ready = b.status?.conditions?.find((c) => c.type === 'Ready');
+  const ready = b.status?.conditions?.find((c) => c.type === types.Ready);
   return {
     name: b.metadata.name ?? '',
     creationTimestamp: b.metadata.creationTimestamp,

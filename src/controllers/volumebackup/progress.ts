@@ -1,24 +1,8 @@
 // How far a backup is, judged from its snapshot's state and the clock alone.
 // Pure: the reconcile gathers the facts, these decide what they mean.
+import { volumeBackupReasons as reasons } from '../../api/v1alpha1/reasons.js';
+import { defaultBackupDeadlineSeconds } from '../../api/v1alpha1/vocabulary.js';
 
-export const defaultDeadlineSeconds = 3600;
-
-/**
- * Conditions reasons of the Ready condition. Exported because programs and
- * alerts match on them.
- */
-export const reasons = {
-  VolumeNotFound: 'VolumeNotFound',
-  VolumeNotBound: 'VolumeNotBound',
-  WaitingForInFlightBackup: 'WaitingForInFlightBackup',
-  WaitingForSnapshotSlot: 'WaitingForSnapshotSlot',
-  SnapshotClassNotFound: 'SnapshotClassNotFound',
-  SnapshotInProgress: 'SnapshotInProgress',
-  SnapshotReady: 'SnapshotReady',
-  SnapshotLost: 'SnapshotLost',
-  SnapshotNameTaken: 'SnapshotNameTaken',
-  DeadlineExceeded: 'DeadlineExceeded',
-} as const;
 export type Reason = (typeof reasons)[keyof typeof reasons];
 
 /** What the snapshot's status says, reduced to what the verdict needs. */
@@ -56,7 +40,7 @@ export function deadlineOf(
   if (from === undefined) return undefined;
   const start = Date.parse(from);
   if (Number.isNaN(start)) return undefined;
-  return new Date(start + (deadlineSeconds ?? defaultDeadlineSeconds) * 1000);
+  return new Date(start + (deadlineSeconds ?? defaultBackupDeadlineSeconds) * 1000);
 }
 
 /** Milliseconds left until the deadline; Infinity without one, never below 0. */
@@ -66,7 +50,7 @@ export function remainingMs(deadline: Date | undefined, now: Date): number {
 }
 
 function seconds(deadlineSeconds: number | undefined): number {
-  return deadlineSeconds ?? defaultDeadlineSeconds;
+  return deadlineSeconds ?? defaultBackupDeadlineSeconds;
 }
 
 /** A backup that has not started yet: it waits, unless its deadline has passed. */

@@ -6,7 +6,8 @@
 // policy.
 import type { VolumeBackup, VolumeBackupPolicy } from '../../api/v1alpha1/types.generated.js';
 import type { ApiReader, CacheReader } from '../../runtime/capabilities.js';
-import { reasons, type Reason } from './progress.js';
+import { volumeBackupReasons as reasons } from '../../api/v1alpha1/reasons.js';
+import { type Reason } from './progress.js';
 import { volumeBackupPolicyType, volumeSnapshotClassType, type VolumeSnapshotClass } from './types.js';
 
 export type ClassDecision =

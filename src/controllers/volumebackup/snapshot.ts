@@ -3,7 +3,8 @@
 import { volumeBackupResource } from '../../api/v1alpha1/types.generated.js';
 import { labelValue } from '../../kube/names.js';
 import type { SnapshotState } from './progress.js';
-import { labels, managerName, snapshotApiGroup, type VolumeSnapshot } from './types.js';
+import { labels, managerName } from '../../api/v1alpha1/vocabulary.js';
+import { snapshotApiGroup, type VolumeSnapshot } from './types.js';
 
 /** The fields of a VolumeBackup this module reads. */
 export interface BackupShape {

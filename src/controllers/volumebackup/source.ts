@@ -6,7 +6,8 @@ import type { StatefulVolume, VolumeBackup } from '../../api/v1alpha1/types.gene
 import { coreTypes } from '../../kube/resource.js';
 import type { Stored } from '../../kube/wire.js';
 import type { CacheReader } from '../../runtime/capabilities.js';
-import { reasons, type Reason } from './progress.js';
+import { volumeBackupReasons as reasons } from '../../api/v1alpha1/reasons.js';
+import { type Reason } from './progress.js';
 import { statefulVolumeType } from './types.js';
 
 /** The fields of a StatefulVolume this step reads. */

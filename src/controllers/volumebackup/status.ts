@@ -5,7 +5,8 @@ import { volumeBackupConditions as types } from '../../api/v1alpha1/types.genera
 import { rfc3339 } from '../../runtime/clock.js';
 import { setCondition, type ConditionUpdate } from '../../runtime/conditions.js';
 import { sameJson } from '../../runtime/status.js';
-import { reasons, type Verdict } from './progress.js';
+import { volumeBackupReasons as reasons } from '../../api/v1alpha1/reasons.js';
+import type { Verdict } from './progress.js';
 
 /** What the steps learnt about the snapshot, recorded once known. */
 export interface Facts {
@@ -70,7 +71,7 @@ function started(before: VolumeBackupStatus | undefined, after: VolumeBackupStat
   return [
     {
       type: 'Normal',
-      reason: 'BackupStarted',
+      reason: reasons.BackupStarted,
       message: `Requested VolumeSnapshot ${snapshot} of claim ${claim}.`,
     },
   ];
@@ -80,12 +81,16 @@ function finished(before: VolumeBackupStatus | undefined, after: VolumeBackupSta
   if (after.phase === before?.phase) return [];
   if (after.phase === 'Ready') {
     return [
-      { type: 'Normal', reason: 'BackupReady', message: readyOf(after)?.message ?? 'The backup is ready.' },
+      {
+        type: 'Normal',
+        reason: reasons.BackupReady,
+        message: readyOf(after)?.message ?? 'The backup is ready.',
+      },
     ];
   }
   if (after.phase !== 'Failed') return [];
   const why = `${after.error?.reason ?? 'Failed'}: ${after.error?.message ?? ''}`;
-  return [{ type: 'Warning', reason: 'BackupFailed', message: why }];
+  return [{ type: 'Warning', reason: reasons.BackupFailed, message: why }];
 }
 
 function stuck(before: VolumeBackupStatus | undefined, after: VolumeBackupStatus): EventSpec[] {

@@ -38,14 +38,3 @@ export interface VolumeSnapshotClass extends KubeObject {
   driver?: string;
   deletionPolicy?: string;
 }
-
-export const labels = {
-  managedBy: 'app.kubernetes.io/managed-by',
-  volume: 'storage.stateful.dev/volume',
-  backup: 'storage.stateful.dev/backup',
-} as const;
-
-export const managerName = 'stateful-volume-operator';
-
-/** Held until the VolumeSnapshot is deleted and no restore still reads from it. */
-export const snapshotProtection = 'storage.stateful.dev/snapshot-protection';

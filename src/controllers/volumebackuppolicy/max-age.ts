@@ -2,6 +2,7 @@
 // their schedules, exported per volume for an alert (time() minus the last
 // success above it). Each policy pass records its own bound for the volumes it
 // selects; a volume several policies cover gets the strictest bound.
+import { defaultBackupDeadlineSeconds } from '../../api/v1alpha1/vocabulary.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { Clock } from '../../runtime/capabilities.js';
 import { MAX_REQUEUE_MS, nextRun, previousRun, type ParsedSchedule } from './schedule.js';
@@ -25,7 +26,7 @@ export function maxBackupAgeSeconds(
   spec: Policy['spec'],
   now: Date,
 ): number | undefined {
-  const grace = (spec.backupDeadlineSeconds ?? 3600) + (spec.jitterSeconds ?? 0);
+  const grace = (spec.backupDeadlineSeconds ?? defaultBackupDeadlineSeconds) + (spec.jitterSeconds ?? 0);
   const due = previousRun(schedule, new Date(now.getTime() - grace * 1000));
   if (due === undefined) return undefined;
   // The run before counts as well: while a late run's backup is not Ready yet, the one before is the newest.

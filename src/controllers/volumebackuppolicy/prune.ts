@@ -4,6 +4,7 @@
 // Event. The verdicts are not written on the backups: the VolumeBackup
 // controller is the only writer of their status, and keeping a per-backup list
 // of tiers current would rewrite most of a volume's backups after every run.
+import { volumeBackupConditions as types } from '../../api/v1alpha1/types.generated.js';
 import type { StatefulVolume } from '../../api/v1alpha1/types.generated.js';
 import type { ApiWriter, Clock, Recorder } from '../../runtime/capabilities.js';
 import type { World } from './observe.js';
@@ -18,14 +19,9 @@ import {
   type RetentionPlan,
   type RetentionSettings,
 } from './retention.js';
-import {
-  backupAnnotations,
-  reasons,
-  volumeBackupType,
-  type Backup,
-  type Policy,
-  type PolicyControllerOptions,
-} from './types.js';
+import { volumeBackupPolicyReasons as reasons } from '../../api/v1alpha1/reasons.js';
+import { annotations } from '../../api/v1alpha1/vocabulary.js';
+import { volumeBackupType, type Backup, type Policy, type PolicyControllerOptions } from './types.js';
 
 /** What the API server defaults spec.retention to; used when a policy was stored without it. */
 const defaultRetention: RetentionSettings = { keepLast: 7, keepFailed: DEFAULT_KEEP_FAILED };
@@ -44,7 +40,7 @@ function date(value: string | undefined): Date | undefined {
 export function takenAt(b: Backup): Date {
   return (
     date(b.status?.startedAt) ??
-    date(b.metadata.annotations?.[backupAnnotations.scheduledTime]) ??
+    date(b.metadata.annotations?.[annotations.scheduledTime]) ??
     date(b.metadata.creationTimestamp) ??
     new Date(0)
   );
@@ -52,7 +48,7 @@ export function takenAt(b: Backup): Date {
 
 function failedAt(b: Backup): Date | undefined {
   if (b.status?.phase !== 'Failed') return undefined;
-  return date(b.status.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime);
+  return date(b.status.conditions?.find((c) => c.type === types.Ready)?.lastTransitionTime);
 }
 
 /**
@@ -87,7 +83,7 @@ export function backupInfo(b: Backup, inUse: ReadonlySet<string>): BackupInfo {
     ...(readyAt !== undefined ? { readyAt } : {}),
     ...(failed !== undefined ? { failedAt: failed } : {}),
     onDemand: b.spec.policyName === undefined || b.spec.policyName === '',
-    held: b.metadata.annotations?.[backupAnnotations.hold] === 'true',
+    held: b.metadata.annotations?.[annotations.hold] === 'true',
     inUseByRestore: inUse.has(name),
   };
 }

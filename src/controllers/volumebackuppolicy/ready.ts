@@ -6,7 +6,9 @@ import { rfc3339 } from '../../runtime/clock.js';
 import { findCondition, type ConditionUpdate } from '../../runtime/conditions.js';
 import type { RunOutcome } from './run.js';
 import { names, type StatusInput } from './status.js';
-import { backupAnnotations, reasons, type Backup } from './types.js';
+import { annotations } from '../../api/v1alpha1/vocabulary.js';
+import { volumeBackupPolicyReasons as reasons } from '../../api/v1alpha1/reasons.js';
+import type { Backup } from './types.js';
 
 function notReady(reason: string, message: string): ConditionUpdate {
   return { type: types.Ready, status: 'False', reason, message };
@@ -44,14 +46,14 @@ function runningNow(input: StatusInput): ConditionUpdate | undefined {
 }
 
 function ofRun(backups: readonly Backup[], run: string): Backup[] {
-  return backups.filter((b) => b.metadata.annotations?.[backupAnnotations.scheduledTime] === run);
+  return backups.filter((b) => b.metadata.annotations?.[annotations.scheduledTime] === run);
 }
 
 function inFlightOf(input: StatusInput, volume: string, run: string): string | undefined {
   const busy = input.backups.find(
     (b) =>
       b.spec.volumeName === volume &&
-      b.metadata.annotations?.[backupAnnotations.scheduledTime] !== run &&
+      b.metadata.annotations?.[annotations.scheduledTime] !== run &&
       (b.status?.phase === undefined || b.status.phase === 'Pending' || b.status.phase === 'InProgress'),
   );
   return busy?.metadata.name;

@@ -14,7 +14,8 @@ import { MAX_REQUEUE_MS, type ScheduleError } from './schedule.js';
 import { computeStatus, type StatusInput } from './status.js';
 import { decideStatusWrite, type StatusWrites } from './status-write.js';
 import type { TickResult } from './tick.js';
-import { reasons, volumeBackupPolicyType, type Policy } from './types.js';
+import { volumeBackupPolicyReasons as reasons } from '../../api/v1alpha1/reasons.js';
+import { volumeBackupPolicyType, type Policy } from './types.js';
 
 /** What writing the status uses: it writes the status and tells of it in Events. */
 export interface ReportDeps {

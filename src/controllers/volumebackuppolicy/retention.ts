@@ -4,6 +4,7 @@
 // policy's time zone until it has its count. Whatever the settings, the
 // newest Ready backup of a volume is kept, and nothing a person or a restore
 // still needs is ever deleted. docs/backups.md describes the rules.
+import { volumeBackupPolicyReasons } from '../../api/v1alpha1/reasons.js';
 import { isTimeZone, isoWeek, localTime, type LocalTime } from './timezone.js';
 
 export type BackupPhase = 'Pending' | 'InProgress' | 'Ready' | 'Failed' | 'Deleting';
@@ -118,7 +119,7 @@ function invalidMaxAge(value: string, why: string): RetentionError {
   return {
     kind: 'invalid',
     field: 'spec.retention.maxAge',
-    reason: 'InvalidRetention',
+    reason: volumeBackupPolicyReasons.InvalidRetention,
     message: `spec.retention.maxAge: "${value}" ${why}`,
   };
 }
@@ -258,7 +259,7 @@ function context(input: RetentionInput): Context | RetentionError {
     return {
       kind: 'invalid',
       field: 'spec.timeZone',
-      reason: 'UnknownTimeZone',
+      reason: volumeBackupPolicyReasons.UnknownTimeZone,
       message: `spec.timeZone: "${input.timeZone}" is not a time zone the operator knows; use an IANA name such as Europe/Berlin or UTC`,
     };
   }

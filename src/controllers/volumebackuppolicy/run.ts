@@ -6,16 +6,9 @@ import { rfc3339 } from '../../runtime/clock.js';
 import { errorMessage, isAlreadyExists } from '../../kube/errors.js';
 import type { ApiClient } from '../../runtime/capabilities.js';
 import { labelValue } from '../../kube/names.js';
-import { snapshotProtection } from '../volumebackup/types.js';
+import { annotations, labels, finalizers, managerName } from '../../api/v1alpha1/vocabulary.js';
 import { backupName, jitterSecondsFor } from './naming.js';
-import {
-  backupAnnotations,
-  backupLabels,
-  managerName,
-  volumeBackupType,
-  type Backup,
-  type Policy,
-} from './types.js';
+import { volumeBackupType, type Backup, type Policy } from './types.js';
 
 /** Takes one creation token; resolves when a creation may be sent. */
 export interface CreationLimiter {
@@ -118,13 +111,13 @@ export function desiredBackup(policy: Policy, volume: string, scheduledTime: Dat
       name: backupName(volume, policyName, scheduledTime),
       namespace: policy.metadata.namespace ?? '',
       labels: {
-        [backupLabels.policy]: labelValue(policyName),
-        [backupLabels.volume]: labelValue(volume),
-        [backupLabels.managedBy]: managerName,
+        [labels.policy]: labelValue(policyName),
+        [labels.volume]: labelValue(volume),
+        [labels.managedBy]: managerName,
       },
-      annotations: { [backupAnnotations.scheduledTime]: rfc3339(scheduledTime) },
+      annotations: { [annotations.scheduledTime]: rfc3339(scheduledTime) },
       // Born with the VolumeBackup controller's finalizer, which would otherwise cost an update of each backup.
-      finalizers: [snapshotProtection],
+      finalizers: [finalizers.snapshotProtection],
     },
     spec,
   };

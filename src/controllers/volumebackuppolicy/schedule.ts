@@ -5,6 +5,7 @@
 // `*/2` in a day field differently from Vixie cron and Kubernetes CronJobs.
 // docs/backups.md describes the behaviour implemented here.
 import { CronExpressionParser } from 'cron-parser';
+import { volumeBackupPolicyReasons as reasons } from '../../api/v1alpha1/reasons.js';
 import { expandSchedule, scheduleMacros } from '../../api/v1alpha1/schedule.js';
 import { cronPattern } from '../../api/v1alpha1/volumebackuppolicy.js';
 import {
@@ -20,8 +21,8 @@ import {
 
 /** Reasons for the policy's Ready condition when the spec cannot be used. */
 export const ScheduleReason = {
-  InvalidSchedule: 'InvalidSchedule',
-  UnknownTimeZone: 'UnknownTimeZone',
+  InvalidSchedule: reasons.InvalidSchedule,
+  UnknownTimeZone: reasons.UnknownTimeZone,
 } as const;
 
 export interface ScheduleError {

@@ -1,10 +1,8 @@
 // When a volume's backups are older than its policy's schedule allows: the
 // rule behind the policy's Stale condition. One missed or failed run is
 // tolerated; two in a row are not.
+import { defaultBackupDeadlineSeconds } from '../../api/v1alpha1/vocabulary.js';
 import { previousRun, type ParsedSchedule } from './schedule.js';
-
-/** Default grace: the default spec.backupDeadlineSeconds, how long a backup may take to become Ready. */
-export const DEFAULT_STALE_GRACE_SECONDS = 3600;
 
 export interface StaleInput {
   readonly schedule: ParsedSchedule;
@@ -41,7 +39,7 @@ function runBeforeLastDue(
   now: Date,
   graceSeconds: number | undefined,
 ): Date | undefined {
-  const grace = (graceSeconds ?? DEFAULT_STALE_GRACE_SECONDS) * 1000;
+  const grace = (graceSeconds ?? defaultBackupDeadlineSeconds) * 1000;
   const due = previousRun(schedule, new Date(now.getTime() - grace));
   if (due === undefined) return undefined;
   return previousRun(schedule, new Date(due.getTime() - 1));

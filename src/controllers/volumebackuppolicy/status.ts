@@ -15,7 +15,9 @@ import type { RunOutcome } from './run.js';
 import type { ParsedSchedule } from './schedule.js';
 import type { Selection } from './select.js';
 import { staleCheck } from './stale.js';
-import { backupAnnotations, reasons, type Backup, type Policy } from './types.js';
+import { annotations, defaultBackupDeadlineSeconds } from '../../api/v1alpha1/vocabulary.js';
+import { volumeBackupPolicyReasons as reasons } from '../../api/v1alpha1/reasons.js';
+import type { Backup, Policy } from './types.js';
 
 /** status.volumes is bounded by the schema; the rest are counted but not listed. */
 export const MAX_LISTED_VOLUMES = 256;
@@ -64,7 +66,7 @@ function live(backups: readonly Backup[]): Backup[] {
 }
 
 function runOf(b: Backup): string | undefined {
-  return b.metadata.annotations?.[backupAnnotations.scheduledTime];
+  return b.metadata.annotations?.[annotations.scheduledTime];
 }
 
 /** The scheduled time of the newest run whose backups are all Ready. */
@@ -145,7 +147,7 @@ function staleVolumes(
 ): string[] {
   const spec = input.policy.spec;
   const policyCreated = new Date(input.policy.metadata.creationTimestamp ?? 0).getTime();
-  const grace = (spec.backupDeadlineSeconds ?? 3600) + (spec.jitterSeconds ?? 0);
+  const grace = (spec.backupDeadlineSeconds ?? defaultBackupDeadlineSeconds) + (spec.jitterSeconds ?? 0);
   const stale = staleCheck({ schedule, now: input.now, graceSeconds: grace });
   return input.selection.volumes.flatMap((v: StatefulVolume) => {
     const name = v.metadata.name ?? '';

@@ -17,7 +17,8 @@ import {
 import { decide, type ParsedSchedule, type ScheduleDecision } from './schedule.js';
 import type { Selection } from './select.js';
 import { names, type TickReport } from './status.js';
-import { reasons, type Backup, type Policy, type PolicyControllerOptions } from './types.js';
+import { volumeBackupPolicyReasons as reasons } from '../../api/v1alpha1/reasons.js';
+import type { Backup, Policy, PolicyControllerOptions } from './types.js';
 
 export interface TickResult {
   readonly report: TickReport;

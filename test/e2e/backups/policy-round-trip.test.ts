@@ -17,7 +17,7 @@ import {
   volumeBackupType,
 } from '../../../src/controllers/kinds.js';
 import { backupName } from '../../../src/controllers/volumebackuppolicy/naming.js';
-import { backupAnnotations } from '../../../src/controllers/volumebackuppolicy/types.js';
+import { annotations } from '../../../src/api/v1alpha1/vocabulary.js';
 import type { KubeClient } from '../../../src/kube/client.js';
 import { rfc3339 } from '../../../src/runtime/clock.js';
 import { statefulVolume, volumeBackupPolicy } from '../../support/builders.js';
@@ -128,7 +128,7 @@ test('a minutely policy survives a kill across a tick, prunes exactly, keeps a h
   const b1 = backupName('db', policyName, tick1);
   await waitBackupReady(client, ns, b1);
   await client.patch(volumeBackupType, ns, b1, {
-    metadata: { annotations: { [backupAnnotations.hold]: 'true' } },
+    metadata: { annotations: { [annotations.hold]: 'true' } },
   });
 
   // 2. Down across the next tick; the volume changes meanwhile.

@@ -14,10 +14,8 @@ import {
   restoreTestNode,
 } from '../../support/control.js';
 import { cloudShutdownTaint, shutdownConfirmedAnnotation } from '../../cluster/shutdown.js';
-import {
-  cloudShutdownTaintKey,
-  shutdownConfirmedAnnotation as operatorAnnotation,
-} from '../../../src/controllers/failovergroup/shutdown.js';
+import { annotations } from '../../../src/api/v1alpha1/vocabulary.js';
+import { cloudShutdownTaintKey } from '../../../src/controllers/failovergroup/shutdown.js';
 import { loadTestKubeConfig } from '../../support/kube.js';
 import { eventually } from '../../support/wait.js';
 
@@ -26,7 +24,7 @@ const readyOf = (n: V1Node): string | undefined =>
 
 test('the test bed writes what the operator reads', () => {
   assert.equal(cloudShutdownTaint.key, cloudShutdownTaintKey);
-  assert.equal(shutdownConfirmedAnnotation, operatorAnnotation);
+  assert.equal(shutdownConfirmedAnnotation, annotations.shutdownConfirmedAt);
 });
 
 test('a shutdown is confirmed only for a failed node, by annotation or taint, and lifted on restore', async (t) => {

@@ -7,6 +7,7 @@
 // confirmed shut down as a fencing agent would (shutDownTestZone).
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
+import { annotations } from '../../../src/api/v1alpha1/vocabulary.js';
 import {
   CoreV1Api,
   PatchStrategy,
@@ -20,7 +21,7 @@ import {
   type VolumeBackup,
 } from '../../../src/api/v1alpha1/types.generated.js';
 import { registerFailoverGroup } from '../../../src/controllers/failovergroup/controller.js';
-import { fencedByAnnotation, outOfServiceTaint } from '../../../src/controllers/failovergroup/fence.js';
+import { outOfServiceTaint } from '../../../src/controllers/failovergroup/fence.js';
 import { failoverGroupType, statefulVolumeType, volumeBackupType } from '../../../src/controllers/kinds.js';
 import { registerStatefulVolume } from '../../../src/controllers/statefulvolume/controller.js';
 import { registerVolumeBackup } from '../../../src/controllers/volumebackup/controller.js';
@@ -217,12 +218,12 @@ function cleanupZone(t: TestContext, core: CoreV1Api, ns: string): void {
     restoreTestZone('zone-a');
     for (const name of nodesOfZone('zone-a')) {
       const node = await core.readNode({ name });
-      if (node.metadata?.annotations?.[fencedByAnnotation]?.startsWith(`${ns}/`) !== true) continue;
+      if (node.metadata?.annotations?.[annotations.fencedBy]?.startsWith(`${ns}/`) !== true) continue;
       await core.patchNode(
         {
           name,
           body: {
-            metadata: { annotations: { [fencedByAnnotation]: null } },
+            metadata: { annotations: { [annotations.fencedBy]: null } },
             spec: { taints: (node.spec?.taints ?? []).filter((x) => x.key !== outOfServiceTaint.key) },
           },
         },

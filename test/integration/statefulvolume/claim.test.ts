@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { test, type TestContext } from 'node:test';
 import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import type { StatefulVolume } from '../../../src/api/v1alpha1/types.generated.js';
-import { labels } from '../../../src/controllers/statefulvolume/claim.js';
+import { labels } from '../../../src/api/v1alpha1/vocabulary.js';
 import { registerStatefulVolume } from '../../../src/controllers/statefulvolume/controller.js';
 import { statefulVolumeType } from '../../../src/controllers/statefulvolume/types.js';
 import type { KubeClient } from '../../../src/kube/client.js';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import type { V1Node, V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import type { StatefulVolume, VolumePlacement } from '../../../src/api/v1alpha1/types.generated.js';
-import { labels } from '../../../src/controllers/statefulvolume/claim.js';
+import { labels } from '../../../src/api/v1alpha1/vocabulary.js';
 import { registerStatefulVolume } from '../../../src/controllers/statefulvolume/controller.js';
 import { standbyClaimName } from '../../../src/controllers/statefulvolume/standbys.js';
 import { statefulVolumeType } from '../../../src/controllers/statefulvolume/types.js';

@@ -11,8 +11,8 @@ import type {
 } from '../../../src/api/v1alpha1/types.generated.js';
 import { registerStatefulVolume } from '../../../src/controllers/statefulvolume/controller.js';
 import { registerVolumeBackup } from '../../../src/controllers/volumebackup/controller.js';
+import { labels } from '../../../src/api/v1alpha1/vocabulary.js';
 import {
-  labels,
   statefulVolumeType,
   volumeBackupPolicyType,
   volumeBackupType,

@@ -14,9 +14,8 @@ import { registerVolumeBackupPolicy } from '../../../src/controllers/volumebacku
 import { backupName } from '../../../src/controllers/volumebackuppolicy/naming.js';
 import { nextRun } from '../../../src/controllers/volumebackuppolicy/schedule.js';
 import { hourly } from '../../support/schedule.js';
+import { annotations, labels } from '../../../src/api/v1alpha1/vocabulary.js';
 import {
-  backupAnnotations,
-  backupLabels,
   volumeBackupPolicyType,
   volumeBackupType,
 } from '../../../src/controllers/volumebackuppolicy/types.js';
@@ -166,10 +165,10 @@ test('a policy crossing a tick creates one owned, labelled VolumeBackup per sele
   assert.equal(names[0], `db-0-nightly-${tick.toISOString().slice(0, 16).replace(/[-T:]/g, '')}`);
   for (const b of made) {
     assert.equal(b.metadata.ownerReferences, undefined, 'a policy does not own its backups');
-    assert.equal(b.metadata.labels?.[backupLabels.policy], 'nightly');
-    assert.equal(b.metadata.labels[backupLabels.volume], b.spec.volumeName);
-    assert.equal(b.metadata.labels[backupLabels.managedBy], 'stateful-volume-operator');
-    assert.equal(b.metadata.annotations?.[backupAnnotations.scheduledTime], rfc3339(tick));
+    assert.equal(b.metadata.labels?.[labels.policy], 'nightly');
+    assert.equal(b.metadata.labels[labels.volume], b.spec.volumeName);
+    assert.equal(b.metadata.labels[labels.managedBy], 'stateful-volume-operator');
+    assert.equal(b.metadata.annotations?.[annotations.scheduledTime], rfc3339(tick));
     assert.equal(b.spec.policyName, 'nightly');
     assert.equal(b.spec.volumeSnapshotClassName, 'fast');
   }

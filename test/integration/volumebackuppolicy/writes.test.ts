@@ -16,8 +16,8 @@ import { registerVolumeBackup } from '../../../src/controllers/volumebackup/cont
 import { registerVolumeBackupPolicy } from '../../../src/controllers/volumebackuppolicy/controller.js';
 import { nextRun } from '../../../src/controllers/volumebackuppolicy/schedule.js';
 import { hourly } from '../../support/schedule.js';
+import { annotations } from '../../../src/api/v1alpha1/vocabulary.js';
 import {
-  backupAnnotations,
   volumeBackupPolicyType,
   volumeBackupType,
 } from '../../../src/controllers/volumebackuppolicy/types.js';
@@ -95,7 +95,7 @@ test('a scheduled run of five volumes writes each backup at most four times and 
     'every backup of the run Ready',
     async () => {
       const run = (await client.list<VolumeBackup>(volumeBackupType, ns)).items.filter(
-        (b) => b.metadata.annotations?.[backupAnnotations.scheduledTime] === rfc3339(tick),
+        (b) => b.metadata.annotations?.[annotations.scheduledTime] === rfc3339(tick),
       );
       return run.length === volumes && run.every((b) => b.status?.phase === 'Ready');
     },

@@ -11,11 +11,8 @@ import {
   type FencingPolicy,
 } from '../../../src/controllers/failovergroup/consent.js';
 import type { Node } from '../../../src/controllers/failovergroup/fence.js';
-import {
-  cloudShutdownTaintKey,
-  ShutdownSightings,
-  shutdownConfirmedAnnotation,
-} from '../../../src/controllers/failovergroup/shutdown.js';
+import { annotations } from '../../../src/api/v1alpha1/vocabulary.js';
+import { cloudShutdownTaintKey, ShutdownSightings } from '../../../src/controllers/failovergroup/shutdown.js';
 import { ManualClock } from '../../../src/runtime/clock.js';
 import type { Wire } from '../../../src/kube/wire.js';
 import { node } from '../../support/builders.js';
@@ -40,7 +37,9 @@ function silentNode(opts: {
     ready: opts.ready ?? 'Unknown',
     metadata: {
       labels: opts.labels ?? { pool: 'db' },
-      ...(opts.agentAt !== undefined ? { annotations: { [shutdownConfirmedAnnotation]: opts.agentAt } } : {}),
+      ...(opts.agentAt !== undefined
+        ? { annotations: { [annotations.shutdownConfirmedAt]: opts.agentAt } }
+        : {}),
     },
     spec: { taints },
   });

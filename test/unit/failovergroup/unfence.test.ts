@@ -3,12 +3,9 @@
 // node lifecycle controller's grace period.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { annotations } from '../../../src/api/v1alpha1/vocabulary.js';
 import type { FailoverGroup } from '../../../src/api/v1alpha1/types.generated.js';
-import {
-  fencedByAnnotation,
-  outOfServiceTaint,
-  type Node,
-} from '../../../src/controllers/failovergroup/fence.js';
+import { outOfServiceTaint, type Node } from '../../../src/controllers/failovergroup/fence.js';
 import { nodesToRelease } from '../../../src/controllers/failovergroup/unfence-step.js';
 import { failoverGroup, node } from '../../support/builders.js';
 
@@ -18,7 +15,7 @@ const fencedAt = '2026-11-23T10:00:05Z';
 function fencedNode(opts: { ready: boolean; tainted?: boolean; by?: string }): Node {
   return node('a1', {
     ready: opts.ready ? 'True' : 'Unknown',
-    metadata: { annotations: { [fencedByAnnotation]: opts.by ?? 'shop/db' } },
+    metadata: { annotations: { [annotations.fencedBy]: opts.by ?? 'shop/db' } },
     spec: opts.tainted === false ? {} : { taints: [{ ...outOfServiceTaint }] },
   });
 }

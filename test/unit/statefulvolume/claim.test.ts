@@ -2,12 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import type { StatefulVolumeSpec } from '../../../src/api/v1alpha1/types.generated.js';
+import { labels } from '../../../src/api/v1alpha1/vocabulary.js';
 import {
   adoptionVerdict,
   claimNameOf,
   desiredClaim,
   expansionTarget,
-  labels,
   selectedNodeAnnotation,
   type VolumeShape,
 } from '../../../src/controllers/statefulvolume/claim.js';

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { desiredClaim, labels, type VolumeShape } from '../../../src/controllers/statefulvolume/claim.js';
+import { labels } from '../../../src/api/v1alpha1/vocabulary.js';
+import { desiredClaim, type VolumeShape } from '../../../src/controllers/statefulvolume/claim.js';
 import { standbyClaimName } from '../../../src/controllers/statefulvolume/standbys.js';
 import { statefulVolume } from '../../support/builders.js';
 

@@ -1,12 +1,12 @@
 // The verdicts of a backup's progress: from its snapshot's state and the clock.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { volumeBackupReasons as reasons } from '../../../src/api/v1alpha1/reasons.js';
 import {
   deadlineOf,
   judgeReadyBackup,
   judgeSnapshot,
   judgeWaiting,
-  reasons,
   remainingMs,
   waitingPollMs,
   type SnapshotState,

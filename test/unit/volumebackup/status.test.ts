@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { VolumeBackup, VolumeBackupStatus } from '../../../src/api/v1alpha1/types.generated.js';
-import { reasons, type Verdict } from '../../../src/controllers/volumebackup/progress.js';
+import { volumeBackupReasons as reasons } from '../../../src/api/v1alpha1/reasons.js';
+import type { Verdict } from '../../../src/controllers/volumebackup/progress.js';
 import { computeStatus, eventsFor, shouldWriteStatus } from '../../../src/controllers/volumebackup/status.js';
 import { volumeBackup } from '../../support/builders.js';
 
