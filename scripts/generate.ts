@@ -1,5 +1,6 @@
-// Writes the CRDs, the TypeScript types and the field tables of docs/api.md
-// from the schema source in src/api/v1alpha1, and the RBAC and chart files
+// Writes the CRDs, the TypeScript types, the tables of docs/api.md and the
+// Events table of README.md from the schema source and the vocabulary in
+// src/api/v1alpha1, and the RBAC and chart files
 // from src/controllers/permissions.ts (scripts/codegen/rbac.ts). With --check
 // it writes nothing, lists the files that differ and exits 1 (for CI and
 // pre-commit hooks).

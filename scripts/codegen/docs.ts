@@ -1,6 +1,7 @@
-// Renders the field tables of docs/api.md from the schema, between marker
-// comments, so the reference can never drift from the CRDs. The prose around
-// the markers is written by hand.
+// Renders the field tables of docs/api.md from the schema, and the tables of
+// the vocabulary (scripts/codegen/vocabulary.ts) there and in README.md,
+// between marker comments, so the reference can never drift from the CRDs or
+// the code. The prose around the markers is written by hand.
 import {
   dns1123SubdomainPattern,
   labelKeyPattern,
@@ -9,6 +10,7 @@ import {
 } from '../../src/api/v1alpha1/common.js';
 import type { KindDefinition, Rule, Schema } from '../../src/api/v1alpha1/schema.js';
 import { cronPattern, durationPattern, timeZonePattern } from '../../src/api/v1alpha1/volumebackuppolicy.js';
+import { conditionReasonsTable, vocabularySections } from './vocabulary.js';
 
 const patternNames = new Map<string, string>([
   [dns1123SubdomainPattern, 'a DNS-1123 subdomain (lower-case letters, digits, `-` and `.`)'],
@@ -153,24 +155,39 @@ const sections: Record<string, (kind: KindDefinition) => string> = {
   status: statusTable,
   columns: columnsTable,
   conditions: conditionsTable,
+  reasons: (kind) => conditionReasonsTable(kind.kind),
 };
+
+/** The marker's table: a kind's (`<Kind>:<section>`) or one of the vocabulary's (`vocabulary:<section>`). */
+function renderSection(
+  page: string,
+  owner: string,
+  section: string,
+  kinds: readonly KindDefinition[],
+): string {
+  if (owner === 'vocabulary') {
+    const render = vocabularySections[section];
+    if (render !== undefined) return render();
+  }
+  const kind = kinds.find((k) => k.kind === owner);
+  const render = sections[section];
+  if (kind === undefined || render === undefined) {
+    throw new Error(`${page} has a marker for an unknown table: ${owner}:${section}`);
+  }
+  return render(kind);
+}
 
 const markerPattern = /(<!-- generated:(\w+):(\w+) -->\n)[\s\S]*?(<!-- end generated -->)/g;
 
 /**
- * Replaces every `<!-- generated:<Kind>:<section> -->` ... `<!-- end generated -->`
+ * Replaces every `<!-- generated:<Kind>:<section> -->` (or
+ * `<!-- generated:vocabulary:<section> -->`) ... `<!-- end generated -->`
  * block of the hand-written page with the current table.
  */
-export function renderDocs(page: string, kinds: readonly KindDefinition[]): string {
+export function renderDocs(page: string, kinds: readonly KindDefinition[], path = 'docs/api.md'): string {
   return page.replace(
     markerPattern,
-    (_all, open: string, kindName: string, section: string, close: string) => {
-      const kind = kinds.find((k) => k.kind === kindName);
-      const render = sections[section];
-      if (kind === undefined || render === undefined) {
-        throw new Error(`docs/api.md has a marker for an unknown table: ${kindName}:${section}`);
-      }
-      return `${open}${render(kind)}\n${close}`;
-    },
+    (_all, open: string, owner: string, section: string, close: string) =>
+      `${open}${renderSection(path, owner, section, kinds)}\n${close}`,
   );
 }

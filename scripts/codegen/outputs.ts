@@ -1,6 +1,7 @@
 // Every file generated from src/api/v1alpha1 (and the argocd-cm patch, from
-// the Argo CD health scripts), rendered in memory. The
-// generator writes them; the unit test compares them with what is checked in.
+// the Argo CD health scripts), rendered in memory; of README.md and
+// docs/api.md only the tables between their markers. The generator writes
+// them; the unit test compares them with what is checked in.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { format, resolveConfig } from 'prettier';
@@ -49,6 +50,8 @@ export async function generatedFiles(): Promise<Map<string, string>> {
   files.set(typesPath, await pretty(renderTypes(kinds), typesPath));
   const docsPath = 'docs/api.md';
   files.set(docsPath, renderDocs(await readFile(join(repoRoot, docsPath), 'utf8'), kinds));
+  const readmePath = 'README.md';
+  files.set(readmePath, renderDocs(await readFile(join(repoRoot, readmePath), 'utf8'), kinds, readmePath));
   files.set(argocdCmPath, await pretty(await renderArgocdCm(repoRoot), argocdCmPath));
   return files;
 }
