@@ -41,6 +41,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import type { V1PersistentVolume, V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import type { StatefulVolume } from '../../src/api/v1alpha1/types.generated.js';
+import { labels } from '../../src/api/v1alpha1/vocabulary.js';
 import { statefulVolumeType } from '../../src/controllers/kinds.js';
 import type { KubeClient } from '../../src/kube/client.js';
 import { coreTypes } from '../../src/kube/resource.js';
@@ -307,14 +308,12 @@ function summary(v: Verdict): string {
   );
 }
 
-const volumeLabel = 'storage.stateful.dev/volume';
-
 function claimsByVolume(claims: Claim[], volumes: StatefulVolume[]): Map<string, Claim[]> {
   const uidToName = new Map(volumes.map((v) => [v.metadata.uid ?? '', v.metadata.name ?? '']));
   const out = new Map<string, Claim[]>();
   for (const c of claims) {
     const owners = (c.metadata.ownerReferences ?? []).flatMap((o) => uidToName.get(o.uid) ?? []);
-    const labelled = c.metadata.labels?.[volumeLabel];
+    const labelled = c.metadata.labels?.[labels.volume];
     for (const name of new Set([...owners, ...(labelled !== undefined ? [labelled] : [])]))
       out.set(name, [...(out.get(name) ?? []), c]);
   }

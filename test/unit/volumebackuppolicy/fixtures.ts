@@ -1,5 +1,6 @@
 // Small builders for the policy controller's unit tests.
 import type { StatefulVolume } from '../../../src/api/v1alpha1/types.generated.js';
+import { annotations as names } from '../../../src/api/v1alpha1/vocabulary.js';
 import type { Backup, Policy } from '../../../src/controllers/volumebackuppolicy/types.js';
 import { statefulVolume, volumeBackup, volumeBackupPolicy } from '../../support/builders.js';
 
@@ -30,7 +31,7 @@ export function backup(
 ): Backup {
   const annotations = {
     ...opts.annotations,
-    ...(opts.run !== undefined ? { 'storage.stateful.dev/scheduled-time': opts.run } : {}),
+    ...(opts.run !== undefined ? { [names.scheduledTime]: opts.run } : {}),
   };
   const status = {
     ...(opts.phase !== undefined ? { phase: opts.phase } : {}),
