@@ -1,7 +1,8 @@
-// Prometheus metrics. The runtime's series carry controller-runtime's and
+// The runtime's Prometheus metrics. They carry controller-runtime's and
 // client-go's names and labels, so dashboards and alerts made for any
-// kubebuilder operator work unchanged; the operator's own series share the
-// prefix stateful_volume_operator_.
+// kubebuilder operator work unchanged; the series the operator adds share the
+// prefix stateful_volume_operator_. Nothing here knows a kind: each controller
+// defines its own series with metricSet, on the same registry.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export type ReconcileResult = 'success' | 'error' | 'requeue' | 'requeue_after';
@@ -18,8 +19,23 @@ const durationBuckets = [
 /** client-go's work queue buckets: powers of ten from 10 ns to 1000 s. */
 const queueBuckets = Array.from({ length: 12 }, (_, i) => Number((1e-8 * 10 ** i).toPrecision(1)));
 
-/** Failover reasons, created at zero so the first failover shows as an increase. */
-const failoverReasons = ['NodeFailure', 'ZoneFailure', 'Failback', 'Manual'] as const;
+/**
+ * Declares a controller's own series. The returned function gives the same
+ * metrics for the same Metrics however often it is called (a registry refuses
+ * a name twice), and new ones for another: each manager, and each test's, has
+ * its own registry.
+ */
+export function metricSet<T>(define: (registry: Registry) => T): (metrics: Metrics) => T {
+  const made = new WeakMap<Metrics, T>();
+  return (metrics) => {
+    let set = made.get(metrics);
+    if (set === undefined) {
+      set = define(metrics.registry);
+      made.set(metrics, set);
+    }
+    return set;
+  };
+}
 
 export interface MetricsOptions {
   /** Node.js process metrics (process_*, nodejs_*); off in tests that run many managers. */
@@ -181,69 +197,6 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly failoverRecovery = new Histogram({
-    name: `${ownPrefix}failover_recovery_seconds`,
-    help: 'Seconds from the first silence of a failed node (or zone) until the group’s pods were Ready again.',
-    labelNames: ['reason'] as const,
-    buckets: [5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600],
-    registers: [this.registry],
-  });
-
-  readonly nodesFenced = new Counter({
-    name: `${ownPrefix}failover_nodes_fenced_total`,
-    help: 'Nodes fenced (out-of-service taint added) by FailoverGroups.',
-    registers: [this.registry],
-  });
-
-  readonly fencingWaiting = new Gauge({
-    name: `${ownPrefix}failover_fencing_waiting`,
-    help: 'Failed nodes of a FailoverGroup the operator may not fence (yet), by the reason of its Degraded condition.',
-    labelNames: ['namespace', 'failovergroup', 'reason'] as const,
-    registers: [this.registry],
-  });
-
-  /** Filled at scrape time from the cache by the collector a controller installs. */
-  readonly backups = new Gauge({
-    name: `${ownPrefix}volumebackup_backups`,
-    help: 'VolumeBackups per namespace and phase (a backup with no status yet counts as Pending).',
-    labelNames: ['namespace', 'phase'] as const,
-    registers: [this.registry],
-    collect: () => {
-      for (const c of this.collectors) c();
-    },
-  });
-
-  readonly lastBackupSuccess = new Gauge({
-    name: `${ownPrefix}volumebackup_last_success_timestamp_seconds`,
-    help: 'When the newest Ready VolumeBackup of each StatefulVolume became ready (Unix seconds).',
-    labelNames: ['namespace', 'volume'] as const,
-    registers: [this.registry],
-  });
-
-  readonly backupMaxAge = new Gauge({
-    name: `${ownPrefix}volumebackup_max_age_seconds`,
-    help:
-      'The largest age the newest Ready VolumeBackup of a StatefulVolume may have under the schedules of ' +
-      'the VolumeBackupPolicies that cover it.',
-    labelNames: ['namespace', 'volume'] as const,
-    registers: [this.registry],
-  });
-
-  readonly scheduleLateness = new Histogram({
-    name: `${ownPrefix}volumebackuppolicy_schedule_lateness_seconds`,
-    help: 'Seconds from a run’s scheduled time to the pass that created its first VolumeBackup.',
-    labelNames: ['namespace', 'policy'] as const,
-    buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600],
-    registers: [this.registry],
-  });
-
-  readonly missedRuns = new Counter({
-    name: `${ownPrefix}volumebackuppolicy_missed_runs_total`,
-    help: 'Scheduled runs skipped because they were later than startingDeadlineSeconds.',
-    labelNames: ['namespace', 'policy'] as const,
-    registers: [this.registry],
-  });
-
   private readonly collectors: (() => void)[] = [];
 
   /** Runs fn before each scrape, so gauges derived from the cache are as fresh as the cache. */
@@ -257,7 +210,6 @@ export class Metrics {
       { version: opts.version ?? 'unknown', revision: opts.revision ?? 'unknown', nodejs: process.version },
       1,
     );
-    for (const reason of failoverReasons) this.failoverRecovery.zero({ reason });
   }
 
   /** Names of every series family this registry exports. */
@@ -267,6 +219,7 @@ export class Metrics {
 
   /** Text exposition for /metrics. */
   async render(): Promise<{ contentType: string; body: string }> {
+    for (const c of this.collectors) c();
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 

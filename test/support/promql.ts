@@ -2,7 +2,7 @@
 // them: enough of PromQL for the chart's alerts and dashboard, not a parser.
 // A name the operator does not export, or a label its series do not carry,
 // makes an alert that never fires, so the shipping tests check both.
-import { Metrics } from '../../src/observability/metrics.js';
+import { unstartedOperator } from './unstarted-operator.js';
 
 /** A series selector in an expression: the metric name and the labels its matchers name. */
 export interface SeriesRef {
@@ -95,7 +95,7 @@ export interface ExportedSeries {
 
 /** Every series a running operator exports, process metrics included, and the labels of each. */
 export async function exportedSeries(): Promise<ExportedSeries> {
-  const metrics = new Metrics({ processMetrics: true });
+  const { metrics } = unstartedOperator({ processMetrics: true });
   const labels = new Map<string, readonly string[]>();
   for (const family of await metrics.registry.getMetricsAsJSON()) {
     const declared =

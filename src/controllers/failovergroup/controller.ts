@@ -12,6 +12,7 @@ import type { NodeView } from '../../runtime/projections.js';
 import { defaultFencingPolicy, type FencingPolicy } from './consent.js';
 import type { FencingContext } from './fence-step.js';
 import { Heartbeats, nodeLeaseNamespace } from './heartbeats.js';
+import { failoverGroupMetrics } from './metrics.js';
 import { FailureNotices } from './notices.js';
 import { reconcileFailoverGroup } from './reconcile.js';
 import { ShutdownSightings } from './shutdown.js';
@@ -40,6 +41,8 @@ export function registerFailoverGroup(
   mgr: Manager,
   config: Pick<OperatorConfig, 'concurrency'> & { fencing?: FencingPolicy },
 ): void {
+  // Made now, so a scrape before the first failover shows recovery at zero for every reason.
+  failoverGroupMetrics(mgr.metrics);
   const heartbeats = new Heartbeats(mgr.clock);
   const sightings = new ShutdownSightings(mgr.clock);
   // Registered before the controller so both records fill while a standby waits to lead.

@@ -5,6 +5,7 @@
 import type { Metrics } from '../../observability/metrics.js';
 import { fencingRefusalReasons } from './consent.js';
 import type { FencingRefusal } from './fence-step.js';
+import { failoverGroupMetrics } from './metrics.js';
 
 export interface GroupRef {
   readonly namespace: string;
@@ -18,11 +19,12 @@ export function recordFencingWaiting(
   group: GroupRef,
   refused: readonly FencingRefusal[],
 ): void {
+  const { fencingWaiting } = failoverGroupMetrics(metrics);
   for (const reason of reasons) {
     const labels = { namespace: group.namespace, failovergroup: group.name, reason };
     const count = refused.filter((r) => r.reason === reason).length;
-    if (count > 0) metrics.fencingWaiting.set(labels, count);
-    else metrics.fencingWaiting.remove(labels);
+    if (count > 0) fencingWaiting.set(labels, count);
+    else fencingWaiting.remove(labels);
   }
 }
 

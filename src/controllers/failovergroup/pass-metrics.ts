@@ -3,6 +3,7 @@
 // saw complete.
 import type { FailoverGroup, FailoverGroupStatus } from '../../api/v1alpha1/types.generated.js';
 import type { Metrics } from '../../observability/metrics.js';
+import { failoverGroupMetrics } from './metrics.js';
 
 export function recordMetrics(
   mgr: { readonly metrics: Metrics },
@@ -10,7 +11,8 @@ export function recordMetrics(
   status: FailoverGroupStatus,
   fencedNow: number,
 ): void {
-  if (fencedNow > 0) mgr.metrics.nodesFenced.inc(fencedNow);
+  const metrics = failoverGroupMetrics(mgr.metrics);
+  if (fencedNow > 0) metrics.nodesFenced.inc(fencedNow);
   const last = status.lastFailover;
   const before = fg.status?.lastFailover;
   if (
@@ -18,5 +20,5 @@ export function recordMetrics(
     before?.completedAt === undefined &&
     last.recoverySeconds !== undefined
   )
-    mgr.metrics.failoverRecovery.observe({ reason: last.reason ?? 'NodeFailure' }, last.recoverySeconds);
+    metrics.failoverRecovery.observe({ reason: last.reason ?? 'NodeFailure' }, last.recoverySeconds);
 }

@@ -1,8 +1,26 @@
 // Backup metrics derived from the cache at scrape time: level-triggered like
 // the reconcilers, so they are right after a restart or a missed event.
+import { Gauge } from 'prom-client';
 import type { VolumeBackup } from '../../api/v1alpha1/types.generated.js';
+import { metricSet, ownPrefix } from '../../observability/metrics.js';
 import type { Manager } from '../../runtime/manager.js';
 import { volumeBackupType } from './types.js';
+
+/** The VolumeBackup controller's own series, filled at scrape time by exportBackupMetrics. */
+export const volumeBackupMetrics = metricSet((registry) => ({
+  backups: new Gauge({
+    name: `${ownPrefix}volumebackup_backups`,
+    help: 'VolumeBackups per namespace and phase (a backup with no status yet counts as Pending).',
+    labelNames: ['namespace', 'phase'] as const,
+    registers: [registry],
+  }),
+  lastBackupSuccess: new Gauge({
+    name: `${ownPrefix}volumebackup_last_success_timestamp_seconds`,
+    help: 'When the newest Ready VolumeBackup of each StatefulVolume became ready (Unix seconds).',
+    labelNames: ['namespace', 'volume'] as const,
+    registers: [registry],
+  }),
+}));
 
 export interface BackupSeries {
   /** Backups per namespace and phase. */
@@ -41,7 +59,7 @@ export function backupSeries(backups: readonly VolumeBackup[]): BackupSeries {
 
 /** Installs the scrape-time collector; series of deleted backups and volumes disappear with them. */
 export function exportBackupMetrics(mgr: Manager): void {
-  const { backups, lastBackupSuccess } = mgr.metrics;
+  const { backups, lastBackupSuccess } = volumeBackupMetrics(mgr.metrics);
   mgr.metrics.onCollect(() => {
     const series = backupSeries(mgr.cache.list<VolumeBackup>(volumeBackupType));
     backups.reset();

@@ -7,6 +7,7 @@ import { objectKey, type KubeObject } from '../../kube/wire.js';
 import { statefulVolumeType } from '../statefulvolume/types.js';
 import type { PolicyDeps } from './deps.js';
 import { BackupAgeBounds, exportBackupAgeBounds } from './max-age.js';
+import { volumeBackupPolicyMetrics } from './metrics.js';
 import { reconcileVolumeBackupPolicy } from './reconcile.js';
 import { RecentCreations } from './recent.js';
 import { StatusWrites } from './status-write.js';
@@ -47,7 +48,8 @@ export function registerVolumeBackupPolicy(mgr: Manager, config: VolumeBackupPol
   const ageBounds = new BackupAgeBounds();
   exportBackupAgeBounds(mgr.metrics, ageBounds);
   const statusWrites = new StatusWrites();
-  const { cache, client, recorder, clock, metrics } = mgr;
+  const { cache, client, recorder, clock } = mgr;
+  const metrics = volumeBackupPolicyMetrics(mgr.metrics);
   const deps: PolicyDeps = {
     cache,
     client,

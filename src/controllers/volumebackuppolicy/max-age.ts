@@ -5,6 +5,7 @@
 import { defaultBackupDeadlineSeconds } from '../../api/v1alpha1/vocabulary.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { Clock } from '../../runtime/capabilities.js';
+import { volumeBackupPolicyMetrics } from './metrics.js';
 import { MAX_REQUEUE_MS, nextRun, previousRun, type ParsedSchedule } from './schedule.js';
 import type { Selection } from './select.js';
 import type { Policy } from './types.js';
@@ -100,9 +101,10 @@ export function recordAgeBound(
 
 /** Exports the bounds at each scrape; volumes no policy covers any more have no series. */
 export function exportBackupAgeBounds(metrics: Metrics, bounds: BackupAgeBounds): void {
+  const { backupMaxAge } = volumeBackupPolicyMetrics(metrics);
   metrics.onCollect(() => {
-    metrics.backupMaxAge.reset();
+    backupMaxAge.reset();
     for (const b of bounds.perVolume())
-      metrics.backupMaxAge.set({ namespace: b.namespace, volume: b.volume }, b.seconds);
+      backupMaxAge.set({ namespace: b.namespace, volume: b.volume }, b.seconds);
   });
 }

@@ -1,8 +1,8 @@
 // Step: what the schedule asks for now, from the persisted status and the
 // injected clock, and carrying it out: a run, a recorded skip, or nothing.
 import { rfc3339 } from '../../runtime/clock.js';
-import type { Metrics } from '../../observability/metrics.js';
 import type { ApiClient, Clock, Recorder } from '../../runtime/capabilities.js';
+import type { VolumeBackupPolicyMetrics } from './metrics.js';
 import type { RecentCreations } from './recent.js';
 import type { RunOutcome } from './run.js';
 import {
@@ -117,7 +117,7 @@ export interface TickDeps {
   readonly client: ApiClient;
   readonly recorder: Recorder;
   readonly clock: Clock;
-  readonly metrics: Pick<Metrics, 'missedRuns' | 'scheduleLateness'>;
+  readonly metrics: Pick<VolumeBackupPolicyMetrics, 'missedRuns' | 'scheduleLateness'>;
   readonly limiter: CreationLimiter;
   readonly options: Pick<PolicyControllerOptions, 'maxCreatesPerPass'>;
   /** What this process created and its cache may not show yet. */

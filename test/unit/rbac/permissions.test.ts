@@ -9,9 +9,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
-import { parseConfig } from '../../../src/config.js';
-import { registerControllers } from '../../../src/controllers/index.js';
 import {
   failoverGroupType,
   statefulVolumeType,
@@ -26,12 +23,9 @@ import {
   nodeLeaseRules,
   type PolicyRule,
 } from '../../../src/controllers/permissions.js';
-import { KubeClient } from '../../../src/kube/client.js';
 import { coreTypes, type ResourceType } from '../../../src/kube/resource.js';
-import { createLogger } from '../../../src/observability/logger.js';
-import { Metrics } from '../../../src/observability/metrics.js';
-import { Manager } from '../../../src/runtime/manager.js';
 import { repoRoot } from '../../cluster/layout.js';
+import { unstartedOperator } from '../../support/unstarted-operator.js';
 
 /** Where a grant applies: the ClusterRole, the leader-election Role, the node-lease Role. */
 type Scope = 'cluster' | 'own-namespace' | typeof nodeLeaseNamespace;
@@ -163,24 +157,8 @@ function callSites(): CallSite[] {
 
 /** list and watch of every informer a manager with all four controllers declares, in its namespace. */
 function informerUses(): string[] {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'none', server: 'https://127.0.0.1:9' }],
-    users: [{ name: 'none' }],
-    contexts: [{ name: 'none', cluster: 'none', user: 'none' }],
-    currentContext: 'none',
-  });
-  const parsed = parseConfig([], {});
-  if (parsed.help) throw new Error('unexpected --help');
   // All namespaces, as config/default installs it: the cache must still keep node Leases to their namespace.
-  const mgr = new Manager({
-    client: new KubeClient(kc, { userAgent: 'rbac-test', qps: 1, burst: 1 }),
-    log: createLogger('silent'),
-    metrics: new Metrics({ processMetrics: false }),
-    component: 'rbac-test',
-    namespaces: [],
-  });
-  registerControllers(mgr, parsed.config);
+  const mgr = unstartedOperator();
   return mgr.cache.declared().flatMap((inf) => {
     const scope: Scope = inf.namespace === nodeLeaseNamespace ? nodeLeaseNamespace : 'cluster';
     if (inf.namespace !== undefined && inf.namespace !== nodeLeaseNamespace)

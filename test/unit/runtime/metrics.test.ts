@@ -1,14 +1,17 @@
 // The metric names and labels the operator promises: controller-runtime's and
-// client-go's for the runtime, one prefix for everything of its own, and a
-// build_info series that says what runs.
+// client-go's for the runtime, one prefix for everything of its own (the
+// runtime's and what each controller registers), and a build_info series that
+// says what runs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FencingRefusal } from '../../../src/controllers/failovergroup/fence-step.js';
-import { Metrics, ownPrefix } from '../../../src/observability/metrics.js';
+import { Counter } from 'prom-client';
+import { Metrics, metricSet, ownPrefix } from '../../../src/observability/metrics.js';
 import {
   clearFencingWaiting,
   recordFencingWaiting,
 } from '../../../src/controllers/failovergroup/fencing-metric.js';
+import { unstartedOperator } from '../../support/unstarted-operator.js';
 
 /** Series names controller-runtime and client-go define, with their labels. */
 const runtimeSeries: Record<string, readonly string[]> = {
@@ -44,7 +47,7 @@ test('runtime series carry controller-runtime’s names and labels', () => {
 });
 
 test('every other series of the operator starts with stateful_volume_operator_', () => {
-  const metrics = new Metrics({ processMetrics: false });
+  const { metrics } = unstartedOperator();
   const own = metrics.names().filter((n) => !(n in runtimeSeries));
   assert.ok(own.length >= 10);
   for (const name of own) assert.ok(name.startsWith(ownPrefix), `${name} lacks the prefix ${ownPrefix}`);
@@ -63,7 +66,7 @@ test('build_info is 1 with the version given, the Node.js version, and unknown r
 });
 
 test('failover recovery exists at zero per reason, so the first failover is an increase', async () => {
-  const text = (await new Metrics({ processMetrics: false }).render()).body;
+  const text = (await unstartedOperator().metrics.render()).body;
   for (const reason of ['NodeFailure', 'ZoneFailure', 'Failback', 'Manual'])
     assert.match(
       text,
@@ -99,4 +102,20 @@ test('fencing_waiting counts refused nodes per reason and disappears when they c
   ]);
   clearFencingWaiting(metrics, group);
   assert.deepEqual(await series(), []);
+});
+
+test('a controller’s metric set is made once per registry, and anew for another manager’s', async () => {
+  let made = 0;
+  const set = metricSet((registry) => {
+    made++;
+    return new Counter({ name: `${ownPrefix}test_total`, help: 'A test counter.', registers: [registry] });
+  });
+  const first = new Metrics({ processMetrics: false });
+  set(first).inc();
+  set(first).inc();
+  const second = new Metrics({ processMetrics: false });
+  set(second).inc();
+  assert.equal(made, 2);
+  assert.match((await first.render()).body, /^stateful_volume_operator_test_total 2$/m);
+  assert.match((await second.render()).body, /^stateful_volume_operator_test_total 1$/m);
 });
