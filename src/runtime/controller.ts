@@ -38,6 +38,11 @@ export interface ControllerSpec {
   name: string;
   forType: ResourceType;
   watches?: readonly WatchSpec[];
+  /**
+   * Types the reconciler reads from the cache but is not woken by: their
+   * informers start and sync with the others, and no change to them enqueues.
+   */
+  caches?: readonly ResourceType[];
   reconcile: Reconciler;
   /** Skip events the reconciler does not care about, e.g. status-only updates. */
   filter?: (event: InformerEvent, obj: KubeObject, old?: KubeObject) => boolean;
@@ -113,6 +118,7 @@ export class Controller {
   prepare(): void {
     this.cache.informersFor(this.spec.forType);
     for (const w of this.spec.watches ?? []) this.cache.informersFor(w.type);
+    for (const type of this.spec.caches ?? []) this.cache.informersFor(type);
   }
 
   /** Starts the workers; the cache replays every object it holds as an add. */

@@ -79,11 +79,13 @@ export function registerFailoverGroup(
             )
             .map(objectKey),
       },
-      // Read from the cache only: a failover in progress is looked at every second anyway.
-      { type: coreTypes.persistentVolumeClaim, map: () => [] },
-      { type: coreTypes.persistentVolume, map: () => [] },
-      { type: coreTypes.csiDriver, map: () => [] },
-      { type: coreTypes.volumeAttachment, map: () => [] },
+    ],
+    // Read, but no change to them wakes a group: a failover in progress is looked at every second anyway.
+    caches: [
+      coreTypes.persistentVolumeClaim,
+      coreTypes.persistentVolume,
+      coreTypes.csiDriver,
+      coreTypes.volumeAttachment,
     ],
     concurrency: config.concurrency,
     reconcile: (req) => reconcileFailoverGroup(mgr, heartbeats, fencing, req),
