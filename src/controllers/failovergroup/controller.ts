@@ -16,7 +16,7 @@ import { failoverGroupMetrics } from './metrics.js';
 import { FailureNotices } from './notices.js';
 import { reconcileFailoverGroup } from './reconcile.js';
 import { ShutdownSightings } from './shutdown.js';
-import { statefulVolumeType } from '../kinds.js';
+import { statefulVolumeType, volumeBackupType } from '../kinds.js';
 import { failoverGroupType } from './types.js';
 
 /** What a group reads of a Node, as the cache keeps it: everything but its resourceVersion. */
@@ -86,6 +86,8 @@ export function registerFailoverGroup(
       coreTypes.persistentVolume,
       coreTypes.csiDriver,
       coreTypes.volumeAttachment,
+      // A move's backup is looked for here before it is created.
+      volumeBackupType,
     ],
     concurrency: config.concurrency,
     reconcile: (req) => reconcileFailoverGroup(mgr, heartbeats, fencing, req),
