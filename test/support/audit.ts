@@ -174,12 +174,16 @@ const rulesSource: Record<StartRecord['role'], string> = {
 
 /** The starts recorded in a run folder. */
 export function recordedStarts(runDir: string): StartRecord[] {
-  const path = startsPath(runDir);
+  return jsonLines<StartRecord>(startsPath(runDir));
+}
+
+/** One JSON value per line; none when the file was never written. */
+function jsonLines<T>(path: string): T[] {
   if (!existsSync(path)) return [];
   return readFileSync(path, 'utf8')
     .split('\n')
     .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as StartRecord);
+    .map((l) => JSON.parse(l) as T);
 }
 
 async function* logLines(runDir: string): AsyncGenerator<string> {
@@ -196,12 +200,7 @@ export interface Restart {
 
 /** The API server restarts recorded in a run folder (test/cluster restartComponent). */
 export function apiserverRestarts(runDir: string): Restart[] {
-  const path = apiserverRestartsPath(runDir);
-  if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as Restart);
+  return jsonLines<Restart>(apiserverRestartsPath(runDir));
 }
 
 /** Who asked for what: a refused request and a later allowed one match on it. */
