@@ -2,10 +2,9 @@
 // numbers behind its Degraded condition, for an alert that a person has to
 // confirm a shutdown or change the fencing policy. Set on every pass and
 // removed when the reason clears or the group goes, so it never outlives its cause.
-import type { Metrics } from '../../observability/metrics.js';
 import { fencingRefusalReasons } from './consent.js';
 import type { FencingRefusal } from './fence-step.js';
-import { failoverGroupMetrics } from './metrics.js';
+import type { FailoverGroupMetrics } from './metrics.js';
 
 export interface GroupRef {
   readonly namespace: string;
@@ -14,12 +13,13 @@ export interface GroupRef {
 
 const reasons = Object.values(fencingRefusalReasons);
 
+type WaitingGauge = Pick<FailoverGroupMetrics, 'fencingWaiting'>;
+
 export function recordFencingWaiting(
-  metrics: Metrics,
+  { fencingWaiting }: WaitingGauge,
   group: GroupRef,
   refused: readonly FencingRefusal[],
 ): void {
-  const { fencingWaiting } = failoverGroupMetrics(metrics);
   for (const reason of reasons) {
     const labels = { namespace: group.namespace, failovergroup: group.name, reason };
     const count = refused.filter((r) => r.reason === reason).length;
@@ -28,6 +28,6 @@ export function recordFencingWaiting(
   }
 }
 
-export function clearFencingWaiting(metrics: Metrics, group: GroupRef): void {
+export function clearFencingWaiting(metrics: WaitingGauge, group: GroupRef): void {
   recordFencingWaiting(metrics, group, []);
 }

@@ -2,16 +2,14 @@
 // count twice: the nodes it fenced, and the recovery time of a failover it
 // saw complete.
 import type { FailoverGroup, FailoverGroupStatus } from '../../api/v1alpha1/types.generated.js';
-import type { Metrics } from '../../observability/metrics.js';
-import { failoverGroupMetrics } from './metrics.js';
+import type { FailoverGroupMetrics } from './metrics.js';
 
 export function recordMetrics(
-  mgr: { readonly metrics: Metrics },
+  metrics: Pick<FailoverGroupMetrics, 'nodesFenced' | 'failoverRecovery'>,
   fg: FailoverGroup,
   status: FailoverGroupStatus,
   fencedNow: number,
 ): void {
-  const metrics = failoverGroupMetrics(mgr.metrics);
   if (fencedNow > 0) metrics.nodesFenced.inc(fencedNow);
   const last = status.lastFailover;
   const before = fg.status?.lastFailover;

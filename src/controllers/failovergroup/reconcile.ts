@@ -14,6 +14,7 @@ import { clearFencingWaiting, recordFencingWaiting } from './fencing-metric.js';
 import { ensureFinalizer, finalizeGroup } from './finalize-step.js';
 import type { Heartbeats } from './heartbeats.js';
 import { observeGroup, type GroupView } from './observe.js';
+import { failoverGroupMetrics } from './metrics.js';
 import { recordMetrics } from './pass-metrics.js';
 import { lookAgain } from './requeue.js';
 import { failoverGroupType } from './types.js';
@@ -30,13 +31,14 @@ export async function reconcileFailoverGroup(
 ): Promise<Result> {
   const found = mgr.cache.get<FailoverGroup>(failoverGroupType, req.namespace, req.name);
   const ref = { namespace: req.namespace ?? '', name: req.name };
+  const metrics = failoverGroupMetrics(mgr.metrics);
   if (found === undefined) {
-    clearFencingWaiting(mgr.metrics, ref);
+    clearFencingWaiting(metrics, ref);
     return done;
   }
   // Deleted: finish the promotions it started and lift its taints before letting go.
   if (found.metadata.deletionTimestamp !== undefined) {
-    clearFencingWaiting(mgr.metrics, ref);
+    clearFencingWaiting(metrics, ref);
     return finalizeGroup(mgr, found);
   }
   const fg = await ensureFinalizer(mgr, found);
@@ -44,13 +46,13 @@ export async function reconcileFailoverGroup(
 
   const view = observeGroup(mgr, heartbeats, fg, now);
   const fenced = await fenceFailedNodes(mgr, fg, view, now, fencing);
-  recordFencingWaiting(mgr.metrics, ref, fenced.refused ?? []);
+  recordFencingWaiting(metrics, ref, fenced.refused ?? []);
   const zone = await zoneStep(mgr, fg, view, fenced.started, now);
   const released = await releaseRecoveredNodes(mgr, fg, view);
   const status = computeStatus({ fg, view, fenced, released, now, zone });
   const { written } = await writeStatus(mgr.client, failoverGroupType, fg, status, mgr.cache);
   if (written) {
-    recordMetrics(mgr, fg, status, fenced.fenced.length);
+    recordMetrics(metrics, fg, status, fenced.fenced.length);
     announce(mgr.recorder, fg, status, zone);
   }
   return lookAgain(fg, view, status, zone);

@@ -11,6 +11,7 @@ import {
   clearFencingWaiting,
   recordFencingWaiting,
 } from '../../../src/controllers/failovergroup/fencing-metric.js';
+import { failoverGroupMetrics } from '../../../src/controllers/failovergroup/metrics.js';
 import { unstartedOperator } from '../../support/unstarted-operator.js';
 
 /** Series names controller-runtime and client-go define, with their labels. */
@@ -76,6 +77,7 @@ test('failover recovery exists at zero per reason, so the first failover is an i
 
 test('fencing_waiting counts refused nodes per reason and disappears when they clear', async () => {
   const metrics = new Metrics({ processMetrics: false });
+  const fgMetrics = failoverGroupMetrics(metrics);
   const group = { namespace: 'db', name: 'pg' };
   const refusal = (
     node: string,
@@ -85,7 +87,7 @@ test('fencing_waiting counts refused nodes per reason and disappears when they c
     reason,
     message: '',
   });
-  recordFencingWaiting(metrics, group, [
+  recordFencingWaiting(fgMetrics, group, [
     refusal('n1', 'AwaitingShutdownConfirmation'),
     refusal('n2', 'AwaitingShutdownConfirmation'),
   ]);
@@ -96,11 +98,11 @@ test('fencing_waiting counts refused nodes per reason and disappears when they c
   assert.deepEqual(await series(), [
     'stateful_volume_operator_failover_fencing_waiting{namespace="db",failovergroup="pg",reason="AwaitingShutdownConfirmation"} 2',
   ]);
-  recordFencingWaiting(metrics, group, [refusal('n1', 'FencingDisabled')]);
+  recordFencingWaiting(fgMetrics, group, [refusal('n1', 'FencingDisabled')]);
   assert.deepEqual(await series(), [
     'stateful_volume_operator_failover_fencing_waiting{namespace="db",failovergroup="pg",reason="FencingDisabled"} 1',
   ]);
-  clearFencingWaiting(metrics, group);
+  clearFencingWaiting(fgMetrics, group);
   assert.deepEqual(await series(), []);
 });
 
