@@ -10,6 +10,7 @@ import {
 } from '../../src/api/v1alpha1/common.js';
 import type { KindDefinition, Rule, Schema } from '../../src/api/v1alpha1/schema.js';
 import { cronPattern, durationPattern, timeZonePattern } from '../../src/api/v1alpha1/volumebackuppolicy.js';
+import { cell } from './markdown.js';
 import { conditionReasonsTable, vocabularySections } from './vocabulary.js';
 
 const patternNames = new Map<string, string>([
@@ -22,7 +23,6 @@ const patternNames = new Map<string, string>([
   [durationPattern, 'a duration in `h`, `m` and `s`, such as `720h`'],
 ]);
 
-const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const code = (value: unknown): string => `\`${typeof value === 'string' ? value : JSON.stringify(value)}\``;
 
 function typeName(schema: Schema): string {

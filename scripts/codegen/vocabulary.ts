@@ -3,16 +3,7 @@
 // label, annotation and finalizer tables of docs/api.md.
 import { reasonsByKind, type Reason } from '../../src/api/v1alpha1/reasons.js';
 import { annotationTerms, finalizerTerms, labelTerms, type Term } from '../../src/api/v1alpha1/vocabulary.js';
-
-const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-
-function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
-  return [
-    `| ${head.join(' | ')} |`,
-    `| ${head.map(() => '---').join(' | ')} |`,
-    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
-  ].join('\n');
-}
+import { table } from './markdown.js';
 
 function reasonsOfKind(kind: string): Readonly<Record<string, Reason>> {
   const found = (reasonsByKind as Readonly<Record<string, Readonly<Record<string, Reason>>>>)[kind];
